@@ -1,0 +1,124 @@
+"""The content-addressed cache of every model call (SQLite in WAL mode).
+
+Key: sha256 of the canonical JSON of the model's identity (backend, model, revision, dtype, chat
+template) and the whole request (messages, options or sampling settings, sample index). Entries
+never expire. Each batch's answers are committed as soon as the batch is answered, so a run killed
+mid-way loses at most the batch in flight, and a rerun asks the model only for what is missing.
+WAL plus a busy timeout lets several processes (parallel Snakemake jobs) share one file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from tqdm import tqdm
+
+from .llm.base import Backend, ModelSpec, load_backend
+from .llm.types import GenerateRequest, ScoreRequest
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    key TEXT PRIMARY KEY,
+    request TEXT NOT NULL,   -- canonical JSON of model identity + request, for inspection
+    response TEXT NOT NULL   -- JSON of the raw answer: a string (generate) or a list of floats (score)
+)
+"""
+
+
+def canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def call_key(model: dict, request: dict) -> tuple[str, str]:
+    text = canonical({"model": model, "request": request})
+    return hashlib.sha256(text.encode()).hexdigest(), text
+
+
+class CallCache:
+    """get_many / put_many over one SQLite file that several processes may share."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process death
+        self._db.execute(SCHEMA)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, object]:
+        found: dict[str, object] = {}
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):  # stay under SQLite's bound-parameter limit
+            part = unique[i:i + 500]
+            rows = self._db.execute(
+                f"SELECT key, response FROM calls WHERE key IN ({','.join('?' * len(part))})", part)
+            found.update((k, json.loads(v)) for k, v in rows)
+        return found
+
+    def put_many(self, items: Sequence[tuple[str, str, object]]) -> None:
+        """Store (key, request_json, response) triples in one transaction."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR IGNORE INTO calls VALUES (?, ?, ?)",
+                                 [(k, req, canonical(resp)) for k, req, resp in items])
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class CachedModel:
+    """A model behind the cache, with the backend's interface.
+
+    The backend is loaded only when the cache misses, so a fully cached rerun never loads weights.
+    `calls` counts the requests actually sent to the backend.
+    """
+
+    def __init__(self, spec: ModelSpec, cache: CallCache,
+                 loader: Callable[[ModelSpec], Backend] = load_backend, desc: str = ""):
+        self.spec, self.cache, self._loader = spec, cache, loader
+        self._backend: Backend | None = None
+        self.calls = 0
+        self.desc = desc or Path(spec.model).name
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = self._loader(self.spec)
+        return self._backend
+
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
+        return self._answer(requests, lambda batch: self.backend.generate(batch))
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        return self._answer(requests, lambda batch: self.backend.score(batch))
+
+    def _answer(self, requests, ask):
+        model = self.spec.key()
+        keyed = [call_key(model, r.key()) for r in requests]
+        found = self.cache.get_many([k for k, _ in keyed])
+        todo: dict[str, tuple[str, object]] = {}
+        for (key, text), request in zip(keyed, requests):
+            if key not in found:
+                todo.setdefault(key, (text, request))
+        pending = list(todo.items())
+        size = max(1, self.spec.batch_size)
+        batches = range(0, len(pending), size)
+        for i in tqdm(batches, desc=f"{self.desc} ({len(pending)} calls)", file=sys.stderr,
+                      disable=not pending, mininterval=5):
+            batch = pending[i:i + size]
+            answers = ask([request for _, (_, request) in batch])
+            self.cache.put_many([(key, text, a) for (key, (text, _)), a in zip(batch, answers)])
+            found.update((key, a) for (key, _), a in zip(batch, answers))
+            self.calls += len(batch)
+        return [found[k] for k, _ in keyed]
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()

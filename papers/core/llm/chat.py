@@ -1,0 +1,46 @@
+"""Turning a chat into the text a model continues, for models with and without a chat template.
+
+Models with a template (SmolLM2's ChatML, instruct models) use the tokenizer's own, with the
+generation prompt added. Base models (Gemma-3-270m) have none and get a plain transcript:
+
+    <system text>
+
+    User: <text>
+    Assistant:
+
+and every option to score is then read as the text after "Assistant: " (a leading space is added).
+"""
+from __future__ import annotations
+
+from .types import Chat
+
+_LABELS = {"user": "User", "assistant": "Assistant"}
+
+
+def render_plain(messages: Chat) -> str:
+    parts: list[str] = []
+    for role, content in messages:
+        if role == "system":
+            parts.append(content.strip() + "\n")
+        else:
+            parts.append(f"{_LABELS[role]}: {content.strip()}")
+    return "\n".join(parts) + "\nAssistant:"
+
+
+def uses_plain(tokenizer, chat_template: str) -> bool:
+    """plain when asked for, or when the tokenizer has no template of its own."""
+    if chat_template not in ("auto", "plain"):
+        raise ValueError(f"chat_template must be 'auto' or 'plain', got {chat_template!r}")
+    return chat_template == "plain" or not getattr(tokenizer, "chat_template", None)
+
+
+def render(tokenizer, messages: Chat, chat_template: str = "auto") -> str:
+    if uses_plain(tokenizer, chat_template):
+        return render_plain(messages)
+    return tokenizer.apply_chat_template(
+        [{"role": r, "content": c} for r, c in messages], tokenize=False, add_generation_prompt=True)
+
+
+def option_text(option: str, plain: bool) -> str:
+    """The continuation scored for an option: after 'Assistant:' a space separates the reply."""
+    return " " + option if plain and not option.startswith((" ", "\n")) else option

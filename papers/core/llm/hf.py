@@ -1,0 +1,148 @@
+"""The `hf` backend: transformers models on CPU or GPU (the embedded default at mini scale).
+
+- generate: batches with left padding, greedy or sampled (seeded per batch).
+- score: the prompt is run once; its KV cache is repeated across the K options, which are then
+  scored in one batched forward. `score_naive` runs K full sequences instead: same numbers up to
+  float error, kept as the reference for tests and benchmarks/bench_llm.py.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Sequence
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from .base import Backend, ModelSpec, register
+from .chat import option_text, render, uses_plain
+from .types import GenerateRequest, ScoreRequest
+
+OPTION_CHUNK = 64  # options scored per forward: bounds the (K x L x vocab) logits in memory
+
+
+def _batches(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+@register("hf")
+class HFBackend(Backend):
+    def __init__(self, spec: ModelSpec):
+        super().__init__(spec)
+        self.tokenizer = AutoTokenizer.from_pretrained(spec.model)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(spec.model, dtype=getattr(torch, spec.dtype))
+        self.model.eval()
+        self.plain = uses_plain(self.tokenizer, spec.chat_template)
+
+    # -- prompts ---------------------------------------------------------------------------------
+    def prompt_text(self, messages) -> str:
+        return render(self.tokenizer, messages, self.spec.chat_template)
+
+    def encode_prompt(self, messages) -> list[int]:
+        text = self.prompt_text(messages)
+        bos = self.tokenizer.bos_token
+        # Chat templates that write BOS themselves must not get a second one.
+        add_special = not (bos and text.startswith(bos))
+        return self.tokenizer(text, add_special_tokens=add_special).input_ids
+
+    def encode_options(self, options: Sequence[str]) -> list[list[int]]:
+        ids = [self.tokenizer(option_text(o, self.plain), add_special_tokens=False).input_ids
+               for o in options]
+        for option, toks in zip(options, ids):
+            if not toks:
+                raise ValueError(f"option {option!r} encodes to no tokens")
+        return ids
+
+    # -- generation --------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
+        out: list[str | None] = [None] * len(requests)
+        by_sampling: dict = {}
+        for i, r in enumerate(requests):
+            by_sampling.setdefault(r.sampling, []).append(i)
+        pad = self.tokenizer.pad_token_id
+        for sampling, idx in by_sampling.items():
+            for chunk in _batches(idx, self.spec.batch_size):
+                prompts = [self.encode_prompt(requests[i].messages) for i in chunk]
+                width = max(map(len, prompts))
+                ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
+                mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+                kwargs = dict(max_new_tokens=sampling.max_new_tokens, pad_token_id=pad,
+                              do_sample=not sampling.greedy)
+                if sampling.greedy:
+                    kwargs.update(temperature=None, top_p=None, top_k=None)
+                else:
+                    kwargs.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=None)
+                    torch.manual_seed(self._batch_seed(sampling.seed, [requests[i] for i in chunk]))
+                gen = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+                texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
+                for i, text in zip(chunk, texts):
+                    out[i] = text.strip()
+        return out  # type: ignore[return-value]
+
+    @staticmethod
+    def _batch_seed(seed: int, chunk: list[GenerateRequest]) -> int:
+        """A seed from the config seed and the batch's requests: reruns of the same batch agree."""
+        blob = json.dumps([seed] + [r.key() for r in chunk], sort_keys=True).encode()
+        return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little")
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        return [self._score_shared_prefix(r) for r in requests]
+
+    @torch.inference_mode()
+    def _score_shared_prefix(self, request: ScoreRequest) -> list[float]:
+        prompt = self.encode_prompt(request.messages)
+        options = self.encode_options(request.options)
+        out = self.model(input_ids=torch.tensor([prompt]), use_cache=True)
+        first_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        prompt_cache = out.past_key_values
+        scores: list[float] = []
+        for chunk in _batches(options, OPTION_CHUNK):
+            ids, mask = self._pad_right(chunk)
+            cache = copy.deepcopy(prompt_cache)
+            cache.batch_repeat_interleave(len(chunk))
+            attention = torch.cat([torch.ones(len(chunk), len(prompt), dtype=mask.dtype), mask], 1)
+            logits = self.model(input_ids=ids, attention_mask=attention, past_key_values=cache,
+                                use_cache=True).logits
+            scores += self._sum_logprobs(first_logprobs[ids[:, 0]], logits[:, :-1], ids, mask)
+        return scores
+
+    @torch.inference_mode()
+    def score_naive(self, request: ScoreRequest) -> list[float]:
+        """Reference: K full sequences (prompt + option) in one batch, no sharing."""
+        prompt = self.encode_prompt(request.messages)
+        options = self.encode_options(request.options)
+        scores: list[float] = []
+        for chunk in _batches(options, OPTION_CHUNK):
+            seqs = [prompt + o for o in chunk]
+            ids, mask = self._pad_right(seqs)
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            p = len(prompt)
+            opt_ids, opt_mask = ids[:, p:], mask[:, p:]
+            first = torch.log_softmax(logits[:, p - 1].float(), -1).gather(1, opt_ids[:, :1])[:, 0]
+            scores += self._sum_logprobs(first, logits[:, p:-1], opt_ids, opt_mask)
+        return scores
+
+    def _pad_right(self, seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(map(len, seqs))
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
+        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
+        return ids, mask
+
+    @staticmethod
+    def _sum_logprobs(first: torch.Tensor, logits: torch.Tensor, ids: torch.Tensor,
+                      mask: torch.Tensor) -> list[float]:
+        """first: log p of each option's first token; logits[:, j] predicts option token j + 1."""
+        total = first.double()
+        if ids.shape[1] > 1:
+            logp = torch.log_softmax(logits.float(), -1)
+            rest = logp.gather(-1, ids[:, 1:, None])[..., 0] * mask[:, 1:]
+            total = total + rest.double().sum(1)
+        return total.tolist()
