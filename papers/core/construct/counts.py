@@ -1,0 +1,104 @@
+"""The per-domain counts table and figure of the reclassification step.
+
+For each domain: the authors' released count (paper scale, data/taxonomy), the prompts of the pool
+whose gold labels include it, the prompts the classifier kept it for at delta, and how many of
+those agree with gold. At paper scale the pool has no gold labels and those columns are empty.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..report.figures import new_figure
+from ..taxonomy import Taxonomy
+from .reclassify import labels_at
+
+
+def domain_counts(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy,
+                  delta: float) -> pd.DataFrame:
+    predicted = labels_at(classified, delta)
+    gold = dict(zip(pool["prompt_id"], pool["gold_domains"]))
+    has_gold = any(len(g) for g in gold.values())
+    rows = []
+    for d in taxonomy.domains:
+        in_gold = {pid for pid, g in gold.items() if d.key in g}
+        in_pred = {pid for pid, p in predicted.items() if d.key in p}
+        rows.append({"Dimension": d.dimension, "Domain": d.display_name,
+                     "Released (paper)": d.paper_count,
+                     "Gold (pool)": len(in_gold) if has_gold else np.nan,
+                     "Classified": len(in_pred),
+                     "Agree with gold": len(in_gold & in_pred) if has_gold else np.nan})
+    frame = pd.DataFrame(rows)
+    for col in ("Gold (pool)", "Agree with gold"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def classifier_agreement(counts: pd.DataFrame) -> pd.DataFrame:
+    """Micro precision and recall of the kept labels against gold, per dimension and overall."""
+    rows = []
+    groups = [(dim, g) for dim, g in counts.groupby("Dimension", sort=False)] + [("all", counts)]
+    for name, g in groups:
+        tp, pred, gold = g["Agree with gold"].sum(), g["Classified"].sum(), g["Gold (pool)"].sum()
+        rows.append({"Dimension": name, "Gold labels": int(gold), "Kept labels": int(pred),
+                     "Agree": int(tp), "Precision": tp / pred if pred else np.nan,
+                     "Recall": tp / gold if gold else np.nan})
+    return pd.DataFrame(rows)
+
+
+def plot_domain_counts(counts: pd.DataFrame, delta: float):
+    """Three panels (one per dimension): gold vs classified prompts per domain."""
+    dims = list(dict.fromkeys(counts["Dimension"]))
+    heights = [max(2.0, 0.16 * (counts["Dimension"] == d).sum() + 0.8) for d in dims]
+    fig, axes = new_figure(7.5, sum(heights), nrows=len(dims), squeeze=False,
+                           gridspec_kw={"height_ratios": heights})
+    for ax, dim in zip(axes[:, 0], dims):
+        part = counts[counts["Dimension"] == dim]
+        y = np.arange(len(part))
+        if part["Gold (pool)"].notna().any():
+            ax.barh(y + 0.2, part["Gold (pool)"].fillna(0), height=0.4, color="#bbbbbb",
+                    label="gold (pool)")
+        ax.barh(y - 0.2, part["Classified"], height=0.4, color="#1f77b4",
+                label=f"classified (p >= {delta:g})")
+        ax.set_yticks(y, part["Domain"], fontsize=6)
+        ax.invert_yaxis()
+        ax.set_title(f"{dim} ({len(part)} domains)")
+        ax.set_xlabel("prompts")
+        ax.legend(loc="lower right", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv=None) -> None:
+    import pandas as pd
+
+    from ..cli import parser, setup_logging
+    from ..prompt_pool import load_prompt_pool
+    from ..report import save_figure, write_table
+    from ..taxonomy import load_taxonomy
+
+    p = parser(__doc__)
+    p.add_argument("--pool", required=True)
+    p.add_argument("--taxonomy", required=True)
+    p.add_argument("--classified", required=True)
+    p.add_argument("--delta", type=float, required=True)
+    p.add_argument("--scale", required=True, help="mini or paper: written into captions")
+    p.add_argument("--table", required=True, help="stem of the per-domain counts table")
+    p.add_argument("--agreement", required=True, help="stem of the classifier agreement table")
+    p.add_argument("--figure", required=True, help="stem of the per-domain counts figure")
+    args = p.parse_args(argv)
+    log = setup_logging()
+    taxonomy = load_taxonomy(args.taxonomy)
+    pool = load_prompt_pool(args.pool, taxonomy)
+    classified = pd.read_parquet(args.classified)
+    counts = domain_counts(pool, classified, taxonomy, args.delta)
+    write_table(counts, args.table, caption=f"Prompts per domain after multi-label reclassification "
+                f"(delta = {args.delta:g}, {args.scale} scale).", digits=0)
+    write_table(classifier_agreement(counts), args.agreement, digits=3,
+                caption=f"Classifier labels against the pool's gold labels ({args.scale} scale).")
+    save_figure(plot_domain_counts(counts, args.delta), args.figure)
+    log.info("wrote %s, %s, %s", args.table, args.agreement, args.figure)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Reading inputs with errors that name file, row and field; writing outputs atomically.
+
+Every output is written to a temporary file beside its final path and renamed into place, so a
+crash never leaves a half-written file, and an error while writing leaves the old file untouched.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+class InputError(ValueError):
+    """Bad input data. The message starts with 'file, row N (line M), field F:'."""
+
+    def __init__(self, path, message: str, row: int | None = None, line: int | None = None,
+                 field: str | None = None):
+        where = [str(path)]
+        if row is not None:
+            where.append(f"row {row}" + (f" (line {line})" if line is not None else ""))
+        elif line is not None:
+            where.append(f"line {line}")
+        if field is not None:
+            where.append(f"field '{field}'")
+        super().__init__(f"{', '.join(where)}: {message}")
+        self.path, self.row, self.line, self.field = str(path), row, line, field
+
+
+def read_text(path: str | Path) -> str:
+    """The file as UTF-8 text; invalid bytes are an InputError naming the line they are on."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise InputError(path, f"invalid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+                         line=line) from None
+    if not text.strip():
+        raise InputError(path, "file is empty")
+    return text.removeprefix("\ufeff")
+
+
+def read_csv_records(path: str | Path, required: list[str]) -> list[dict]:
+    """Rows of a CSV file as dicts, each with '_row' and '_line'; checks the required columns."""
+    text = read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}",
+                         line=1, field=missing[0])
+    records = []
+    for row_no, record in enumerate(reader, start=1):
+        line = reader.line_num
+        if None in record or any(record.get(c) is None for c in required):
+            raise InputError(path, f"expected {len(header)} fields", row=row_no, line=line)
+        records.append({**record, "_row": row_no, "_line": line})
+    if not records:
+        raise InputError(path, "no data rows after the header")
+    return records
+
+
+def read_jsonl_records(path: str | Path, required: list[str]) -> list[dict]:
+    """Objects of a JSON Lines file, each with '_row' and '_line'; checks the required fields."""
+    text = read_text(path)
+    records = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = len(records) + 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(path, f"malformed JSON ({err.msg})", row=row, line=line_no) from None
+        if not isinstance(obj, dict):
+            raise InputError(path, "expected a JSON object", row=row, line=line_no)
+        for field in required:
+            if field not in obj:
+                raise InputError(path, "missing field", row=row, line=line_no, field=field)
+        records.append({**obj, "_row": row, "_line": line_no})
+    return records
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it to `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | Path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_parquet(path: str | Path, frame) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)

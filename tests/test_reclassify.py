@@ -1,0 +1,70 @@
+"""Reclassification and its counts on a hand-computed case."""
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from papers.core.construct.counts import classifier_agreement, domain_counts
+from papers.core.construct.reclassify import NONE_OPTION, classification_request, labels_at, reclassify, softmax
+from papers.core.taxonomy import Domain, Taxonomy
+
+TAX = Taxonomy((Domain("safety", "s1", "S one", "S one", 10), Domain("safety", "s2", "S two", "S two", 20),
+                Domain("value", "v1", "V one", "V one", 30)))
+
+
+class ByPrompt:
+    """Scores per (prompt, dimension), read from the request text."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def score(self, requests):
+        out = []
+        for r in requests:
+            text = r.messages[-1][1]
+            prompt = text.split('"')[1]
+            dim = "safety" if "safety" in text else "value"
+            out.append(self.table[(prompt, dim)])
+        return out
+
+
+def test_softmax_matches_hand_computation():
+    p = softmax([math.log(1), math.log(3)])
+    assert p == pytest.approx([0.25, 0.75])
+    assert sum(softmax([-1000.0, -1001.0, -1002.0])) == pytest.approx(1.0)  # no underflow
+
+
+def test_request_lists_every_domain_of_the_dimension_and_none():
+    r = classification_request("hi", "safety", TAX)
+    assert r.options == ("S one", "S two", NONE_OPTION)
+    assert '"hi"' in r.messages[-1][1]
+
+
+def test_reclassify_keeps_labels_at_delta():
+    # a: safety options (s1, s2, none) with probabilities 0.6, 0.3, 0.1; value (v1, none) 0.2, 0.8
+    # b: safety 0.1, 0.1, 0.8; value 0.5, 0.5 (exactly delta: kept)
+    ln = math.log
+    table = {("a", "safety"): [ln(.6), ln(.3), ln(.1)], ("a", "value"): [ln(.2), ln(.8)],
+             ("b", "safety"): [ln(.1), ln(.1), ln(.8)], ("b", "value"): [ln(.5), ln(.5)]}
+    pool = pd.DataFrame({"prompt_id": ["A", "B"], "prompt": ["a", "b"], "gold_domains": [["s1"], ["s2", "v1"]]})
+    out = reclassify(pool, TAX, ByPrompt(table), delta=0.5)
+    got = {(r.prompt_id, r.domain): round(r.probability, 6) for r in out.itertuples()}
+    assert got == {("A", "s1"): 0.6, ("A", "s2"): 0.3, ("A", "v1"): 0.2,
+                   ("B", "s1"): 0.1, ("B", "s2"): 0.1, ("B", "v1"): 0.5}
+    assert labels_at(out, 0.5) == {"A": ["s1"], "B": ["v1"]}
+    assert labels_at(out, 0.25) == {"A": ["s1", "s2"], "B": ["v1"]}
+
+    counts = domain_counts(pool, out, TAX, 0.5)
+    assert counts["Classified"].tolist() == [1, 0, 1]
+    assert counts["Gold (pool)"].tolist() == [1, 1, 1]
+    assert counts["Agree with gold"].tolist() == [1, 0, 1]
+    agreement = classifier_agreement(counts).set_index("Dimension")
+    assert agreement.loc["all", "Precision"] == 1.0
+    assert agreement.loc["all", "Recall"] == pytest.approx(2 / 3)
+    assert agreement.loc["safety", "Recall"] == 0.5
+
+
+def test_delta_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="delta"):
+        reclassify(pd.DataFrame({"prompt_id": [], "prompt": []}), TAX, ByPrompt({}), delta=0)
