@@ -3,12 +3,18 @@ params; is_* are predicates)."""
 
 import json
 import os
+import sys
 
 from snakemake.utils import min_version
 
 from papers.core.config import model_entry, validate_config
 
 min_version("9.0")
+
+# Steps run as `python -m ...`: make that the Python running Snakemake (the project's venv), so
+# `.venv/bin/snakemake` works without activating anything. Inside a container the path is absent
+# and the image's own Python is found.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 validate_config(config, " + ".join(map(str, workflow.configfiles)) or "--config")
 

@@ -1,0 +1,149 @@
+"""The `openai` backend: any OpenAI-compatible server (OpenAI itself, `vllm serve`, ...).
+
+spec.model is the served model id; spec.options:
+- base_url: the server's /v1 address (default: the openai client's own, i.e. OpenAI);
+- api_key_env: the name of the environment variable holding the key (default OPENAI_API_KEY). The key
+  is read from the environment only; it is never logged, stored on the backend or written to the call
+  cache (whose keys hold ModelSpec.key(), which has no options). A local vllm server takes any value;
+- tokenizer: a local tokenizer directory, needed only by score();
+- concurrency (default 8), timeout (s, default 600), max_retries (default 2).
+
+generate: chat.completions with temperature, top_p, max_tokens and a seed per sampled request.
+score: the completions endpoint with echo=True, logprobs=1, max_tokens=0 on the rendered prompt text
+plus the option text (rendered with chat.render / chat.option_text, like the other backends); the
+option's log-prob is the sum over the echoed tokens whose character offset lies in the option text.
+The server tokenizes the joined text itself: it matches the other backends' prompt_ids + option_ids
+when no token crosses the prompt/option boundary (true of ChatML's "assistant\\n" and of the plain
+template's "Assistant:" + " option"); a token that does cross is an error, not a silent mismatch.
+Offsets are counted in characters of the detokenized text, exact for text that round-trips through
+the tokenizer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Sequence
+
+from .base import Backend, ModelSpec, register
+from .chat import option_text, render, uses_plain
+from .types import GenerateRequest, ScoreRequest
+
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+
+
+class MissingAPIKey(RuntimeError):
+    pass
+
+
+def api_key(spec: ModelSpec) -> str:
+    """The key from the environment variable that spec.options names (the value is never shown)."""
+    name = spec.options.get("api_key_env", DEFAULT_KEY_ENV)
+    value = os.environ.get(name)
+    if not value:
+        raise MissingAPIKey(
+            f"the openai backend for model {spec.model!r} needs an API key in the environment "
+            f"variable {name} (set by options.api_key_env), which is not set; for a local vllm "
+            f"server any value works, e.g. {name}=EMPTY")
+    return value
+
+
+def request_seed(request: GenerateRequest) -> int:
+    """A 31-bit seed from the config seed, the sample index and the prompt (as the vllm backend)."""
+    blob = json.dumps([request.sampling.seed, request.sample_index,
+                       [list(m) for m in request.messages]], sort_keys=True).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little") & 0x7FFFFFFF
+
+
+@register("openai")
+class OpenAIBackend(Backend):
+    def __init__(self, spec: ModelSpec):
+        super().__init__(spec)
+        import openai
+
+        options = spec.options
+        # The key goes straight into the client; the backend keeps no copy of it.
+        self.client = openai.OpenAI(base_url=options.get("base_url"), api_key=api_key(spec),
+                                    timeout=float(options.get("timeout", 600)),
+                                    max_retries=int(options.get("max_retries", 2)))
+        self.concurrency = max(1, int(options.get("concurrency", 8)))
+        self.tokenizer = None
+        if options.get("tokenizer"):
+            from transformers import AutoTokenizer
+            self.tokenizer = AutoTokenizer.from_pretrained(options["tokenizer"])
+            self.plain = uses_plain(self.tokenizer, spec.chat_template)
+
+    def __repr__(self) -> str:  # never the client (and so never the key)
+        return f"OpenAIBackend(model={self.spec.model!r}, base_url={self.spec.options.get('base_url')!r})"
+
+    def _map(self, fn, items: list) -> list:
+        if len(items) <= 1 or self.concurrency == 1:
+            return [fn(x) for x in items]
+        with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
+            return list(pool.map(fn, items))
+
+    # -- generation --------------------------------------------------------------------------------
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
+        return self._map(self._generate_one, list(requests))
+
+    def _generate_one(self, r: GenerateRequest) -> str:
+        s = r.sampling
+        kwargs: dict = {"max_tokens": s.max_new_tokens}
+        if s.greedy:
+            kwargs["temperature"] = 0.0
+        else:
+            kwargs.update(temperature=s.temperature, top_p=s.top_p, seed=request_seed(r))
+        messages = [{"role": role, "content": content} for role, content in r.messages]
+        if self.spec.chat_template == "plain":
+            # The chat endpoint would apply the server's template: send the plain transcript instead
+            # (base models without a template have no chat endpoint on vllm serve anyway).
+            out = self.client.completions.create(model=self.spec.model,
+                                                 prompt=render(None, r.messages, "plain"), **kwargs)
+            return (out.choices[0].text or "").strip()
+        out = self.client.chat.completions.create(model=self.spec.model, messages=messages, **kwargs)
+        return (out.choices[0].message.content or "").strip()
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        if self.tokenizer is None:
+            raise NotImplementedError(
+                "option scoring needs prompt log-probs of a rendered prompt, so the openai backend "
+                "needs options.tokenizer (a local tokenizer of the served model) and a server with "
+                "the completions endpoint and echo (vllm serve). GPT-4o's chat API gives no prompt "
+                "log-probs: for such models use generate() and parse the answer instead.")
+        jobs = []
+        for i, r in enumerate(requests):
+            prompt = render(self.tokenizer, r.messages, self.spec.chat_template)
+            for j, option in enumerate(r.options):
+                jobs.append((i, j, prompt, option_text(option, self.plain)))
+        values = self._map(self._score_one, jobs)
+        scores: list[list[float]] = [[0.0] * len(r.options) for r in requests]
+        for (i, j, _, _), v in zip(jobs, values):
+            scores[i][j] = v
+        return scores
+
+    def _score_one(self, job) -> float:
+        _, _, prompt, option = job
+        text = prompt + option
+        # max_tokens=0 with echo: the prompt's log-probs only (lm-evaluation-harness's request).
+        out = self.client.completions.create(model=self.spec.model, prompt=text, echo=True,
+                                             logprobs=1, max_tokens=0, temperature=0.0)
+        lp = out.choices[0].logprobs
+        start, end = len(prompt), len(text)
+        total, count = 0.0, 0
+        for token, offset, value in zip(lp.tokens, lp.text_offset, lp.token_logprobs):
+            if offset >= end:
+                break  # a generated token, if the server added one
+            if offset + len(token) <= start:
+                continue  # a prompt token
+            if offset < start:
+                raise ValueError(f"token {token!r} spans the prompt/option boundary of option "
+                                 f"{option!r}: its log-prob is not the option's alone")
+            if value is None:
+                raise ValueError(f"the server gave no log-prob for option token {token!r}")
+            total += value
+            count += 1
+        if count == 0:
+            raise ValueError(f"no echoed tokens for option {option!r}: does the server support echo?")
+        return total

