@@ -36,8 +36,12 @@ def work(tmp_path_factory):
     return work
 
 
-def test_classification_probabilities(work, smollm2):
+def test_classification_probabilities(work):
+    import yaml
+
+    from papers.core.config import model_entry
     from papers.core.construct.reclassify import classification_request, softmax
+    from papers.core.llm.base import ModelSpec, load_backend
     from papers.core.taxonomy import load_taxonomy
 
     classified = pd.read_parquet(work / "results/construct/classified.parquet")
@@ -48,7 +52,9 @@ def test_classification_probabilities(work, smollm2):
     # The DAG's number for one (prompt, dimension) equals a direct call to the model.
     taxonomy = load_taxonomy(ROOT / "data/taxonomy/domains.csv")
     prompt = "Which museums in Paris are free on the first Sunday of the month?"
-    direct = softmax(smollm2.score([classification_request(prompt, "cultural", taxonomy)])[0])
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    classifier = load_backend(ModelSpec.from_config(model_entry(config, "classifier")))
+    direct = softmax(classifier.score([classification_request(prompt, "cultural", taxonomy)])[0])
     got = classified.query("prompt_id == 't3' and dimension == 'cultural'")["probability"].tolist()
     assert got == pytest.approx(direct[:-1], abs=1e-4)
 

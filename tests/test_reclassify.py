@@ -65,6 +65,21 @@ def test_reclassify_keeps_labels_at_delta():
     assert agreement.loc["safety", "Recall"] == 0.5
 
 
+def test_content_free_calibration_divides_out_the_prior():
+    # The content-free request "N/A" gets safety probabilities 0.5, 0.25, 0.25 (a prior for s1).
+    # Prompt a scores 0.4, 0.4, 0.2: raw, s1 and s2 tie below delta; calibrated, s2 wins:
+    # 0.4/0.5 : 0.4/0.25 : 0.2/0.25 = 0.8 : 1.6 : 0.8 -> 0.25, 0.5, 0.25.
+    ln = math.log
+    table = {("a", "safety"): [ln(.4), ln(.4), ln(.2)], ("a", "value"): [ln(.5), ln(.5)],
+             ("N/A", "safety"): [ln(.5), ln(.25), ln(.25)], ("N/A", "value"): [ln(.5), ln(.5)]}
+    pool = pd.DataFrame({"prompt_id": ["A"], "prompt": ["a"], "gold_domains": [["s2"]]})
+    raw = reclassify(pool, TAX, ByPrompt(table), delta=0.5).set_index("domain")["probability"]
+    assert raw.to_dict() == pytest.approx({"s1": 0.4, "s2": 0.4, "v1": 0.5})
+    cal = reclassify(pool, TAX, ByPrompt(table), delta=0.5, calibration="content_free")
+    assert cal.set_index("domain")["probability"].to_dict() == pytest.approx({"s1": 0.25, "s2": 0.5, "v1": 0.5})
+    assert labels_at(cal, 0.5) == {"A": ["s2", "v1"]}
+
+
 def test_delta_out_of_range_is_refused():
     with pytest.raises(ValueError, match="delta"):
         reclassify(pd.DataFrame({"prompt_id": [], "prompt": []}), TAX, ByPrompt({}), delta=0)

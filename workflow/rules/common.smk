@@ -14,7 +14,11 @@ min_version("9.0")
 # Steps run as `python -m ...`: make that the Python running Snakemake (the project's venv), so
 # `.venv/bin/snakemake` works without activating anything. Inside a container the path is absent
 # and the image's own Python is found.
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+envvars:
+    "PATH",
+
+
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
 
 validate_config(config, " + ".join(map(str, workflow.configfiles)) or "--config")
 

@@ -21,6 +21,7 @@ rule construct_classify_prompts:
         classifier=get_model_json("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
+        calibration=CONSTRUCT["calibration"],
     threads: 2
     resources:
         mem_mb=4000,
@@ -29,7 +30,7 @@ rule construct_classify_prompts:
         "../../envs/main.yaml"
     shell:
         "python -m papers.core.construct.reclassify --pool {input.pool} --taxonomy {input.taxonomy}"
-        " --delta {params.delta} --classifier {params.classifier:q} --cache {params.cache}"
+        " --delta {params.delta} --calibration {params.calibration} --classifier {params.classifier:q} --cache {params.cache}"
         " --threads {threads} --out {output.classified} > {log} 2>&1"
 
 

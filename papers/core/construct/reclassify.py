@@ -9,7 +9,13 @@ forward). The probability of a domain is its softmax over those K + 1 options: t
 probability of giving that answer, renormalised over the allowed answers. A label is kept when
 its probability is >= delta (0.5 in the papers). Dimensions are scored independently, so a prompt
 can carry up to one label per dimension at delta >= 0.5 (more at lower delta), or none.
-Known bias, kept on purpose: longer names need more tokens and so get lower likelihoods.
+
+Calibration (config `construct.calibration`): a small model prefers some answers whatever the
+request (short names, frequent words). With `content_free`, each option's score first has the score
+it gets for the content-free request "N/A" subtracted (contextual calibration, Zhao et al. 2021,
+"Calibrate Before Use"), which divides out that prior; `none` uses the raw scores. The papers do not
+describe one; mini scale calibrates, paper scale does not (config/paper.yaml), and both are a config
+switch away. Without calibration, longer names get lower likelihoods (more tokens).
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ from ..llm.types import ScoreRequest, user
 from ..taxonomy import DIMENSION_QUESTIONS, Taxonomy
 
 NONE_OPTION = "None of these"
+CONTENT_FREE = "N/A"
+CALIBRATIONS = ("none", "content_free")
 SYSTEM = "You sort user requests into categories. Reply with the category name only."
 
 
@@ -37,19 +45,27 @@ def softmax(scores: list[float]) -> list[float]:
     return [e / total for e in exps]
 
 
-def reclassify(pool: pd.DataFrame, taxonomy: Taxonomy, model, delta: float) -> pd.DataFrame:
+def reclassify(pool: pd.DataFrame, taxonomy: Taxonomy, model, delta: float,
+               calibration: str = "none") -> pd.DataFrame:
     """One row per (prompt, domain): prompt_id, dimension, domain, probability, kept.
 
     `model` is anything with score(list[ScoreRequest]) (a CachedModel in the DAG).
     """
     if not 0.0 < delta <= 1.0:
         raise ValueError(f"delta must be in (0, 1], got {delta}")
-    jobs = [(pid, dim) for pid in pool["prompt_id"] for dim in taxonomy.dimensions()]
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {calibration!r}")
+    dims = taxonomy.dimensions()
+    baseline = {dim: [0.0] * (len(taxonomy.of(dim)) + 1) for dim in dims}
+    if calibration == "content_free":
+        free = model.score([classification_request(CONTENT_FREE, dim, taxonomy) for dim in dims])
+        baseline = dict(zip(dims, free))
+    jobs = [(pid, dim) for pid in pool["prompt_id"] for dim in dims]
     prompts = dict(zip(pool["prompt_id"], pool["prompt"]))
     scores = model.score([classification_request(prompts[pid], dim, taxonomy) for pid, dim in jobs])
     rows = []
     for (pid, dim), option_scores in zip(jobs, scores):
-        probs = softmax(option_scores)
+        probs = softmax([s - b for s, b in zip(option_scores, baseline[dim])])
         for domain, p in zip(taxonomy.of(dim), probs):
             rows.append((pid, dim, domain.key, p, p >= delta))
     return pd.DataFrame(rows, columns=["prompt_id", "dimension", "domain", "probability", "kept"])
@@ -74,6 +90,7 @@ def main(argv=None) -> None:
     p.add_argument("--pool", required=True)
     p.add_argument("--taxonomy", required=True)
     p.add_argument("--delta", type=float, required=True)
+    p.add_argument("--calibration", choices=CALIBRATIONS, default="none")
     p.add_argument("--out", required=True, help="Parquet: prompt_id, dimension, domain, probability, kept")
     add_model_args(p, "classifier")
     args = p.parse_args(argv)
@@ -81,7 +98,7 @@ def main(argv=None) -> None:
     taxonomy = load_taxonomy(args.taxonomy)
     pool = load_prompt_pool(args.pool, taxonomy)
     model = open_model(args.classifier, args.cache, args.threads, desc="classify")
-    classified = reclassify(pool, taxonomy, model, args.delta)
+    classified = reclassify(pool, taxonomy, model, args.delta, args.calibration)
     write_parquet(args.out, classified)
     log.info("classified %d prompts x %d domains; %d labels kept at delta=%g; %d model calls",
              len(pool), len(taxonomy.domains), int(classified["kept"].sum()), args.delta, model.calls)
