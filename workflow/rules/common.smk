@@ -18,7 +18,8 @@ envvars:
     "PATH",
 
 
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]
+_inherited_path = os.environ["PATH"]
+os.environ.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), _inherited_path]))
 
 validate_config(config, " + ".join(map(str, workflow.configfiles)) or "--config")
 
