@@ -14,7 +14,8 @@ include: "workflow/rules/construct.smk"
 
 
 rule all:
-    """Every table, figure and manifest of every module."""
+    """Every embedded model, and every table, figure and manifest of every module."""
     input:
+        get_embedded_models(),
         rules.construct_all.input,
     default_target: True

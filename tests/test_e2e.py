@@ -40,7 +40,7 @@ def test_classification_probabilities(work):
     import yaml
 
     from papers.core.config import model_entry
-    from papers.core.construct.reclassify import classification_request, softmax
+    from papers.core.construct.reclassify import CONTENT_FREE, classification_request, softmax
     from papers.core.llm.base import ModelSpec, load_backend
     from papers.core.taxonomy import load_taxonomy
 
@@ -54,7 +54,9 @@ def test_classification_probabilities(work):
     prompt = "Which museums in Paris are free on the first Sunday of the month?"
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     classifier = load_backend(ModelSpec.from_config(model_entry(config, "classifier")))
-    direct = softmax(classifier.score([classification_request(prompt, "cultural", taxonomy)])[0])
+    assert config["construct"]["calibration"] == "content_free"
+    scores, free = classifier.score([classification_request(p, "cultural", taxonomy) for p in (prompt, CONTENT_FREE)])
+    direct = softmax([s - b for s, b in zip(scores, free)])
     got = classified.query("prompt_id == 't3' and dimension == 'cultural'")["probability"].tolist()
     assert got == pytest.approx(direct[:-1], abs=1e-4)
 
@@ -96,3 +98,12 @@ def test_every_rule_is_benchmarked(work):
     for name in ("classify_prompts", "count_domains", "report"):
         bench = pd.read_csv(work / f"results/benchmarks/construct/{name}.tsv", sep="\t")
         assert math.isfinite(bench["max_rss"].iloc[0]) or bench["max_rss"].iloc[0] == "-"
+
+
+def test_rerunning_the_tables_and_figure_gives_identical_bytes(work):
+    outputs = sorted((work / "results/construct").glob("t*.*")) + sorted((work / "results/construct").glob("f*.*"))
+    assert len(outputs) == 8
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
+    snakemake(work, "--forcerun", "construct_count_domains")
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
+    assert before == after

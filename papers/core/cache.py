@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -45,9 +46,18 @@ class CallCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable against process death
-        self._db.execute(SCHEMA)
+        # Switching to WAL and creating the table can meet another process doing the same: SQLite
+        # then answers "locked" at once, without waiting on the busy timeout, so retry.
+        for attempt in range(100):
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against process death
+                self._db.execute(SCHEMA)
+                break
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or attempt == 99:
+                    raise
+                time.sleep(0.05 + 0.01 * attempt)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, object]:
         found: dict[str, object] = {}

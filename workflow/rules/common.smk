@@ -32,6 +32,11 @@ def is_embedded(entry):
     return entry["model"].startswith(EMBEDDED_MODELS)
 
 
+def get_embedded_models():
+    """Every embedded model the registry names: `make` materialises them all."""
+    return sorted({e["model"] for e in config["models"].values() if is_embedded(e)})
+
+
 def get_model_input(role, overrides=None):
     """The model directory a rule must wait for (none for hub or API models)."""
     entry = model_entry(config, role, overrides)
