@@ -45,12 +45,12 @@ def test_classification_probabilities(work):
     from papers.core.taxonomy import load_taxonomy
 
     classified = pd.read_parquet(work / "results/construct/classified.parquet")
-    assert len(classified) == 6 * 111
+    assert len(classified) == 6 * 6  # six prompts, six domains
     sums = classified.groupby(["prompt_id", "dimension"])["probability"].sum()
     assert ((sums > 0) & (sums < 1)).all()  # the remainder is "None of these"
     assert (classified["kept"] == (classified["probability"] >= 0.5)).all()
     # The DAG's number for one (prompt, dimension) equals a direct call to the model.
-    taxonomy = load_taxonomy(ROOT / "data/taxonomy/domains.csv")
+    taxonomy = load_taxonomy(ROOT / "tests/data/tiny_domains.csv")
     prompt = "Which museums in Paris are free on the first Sunday of the month?"
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     classifier = load_backend(ModelSpec.from_config(model_entry(config, "classifier")))
@@ -64,14 +64,14 @@ def test_classification_probabilities(work):
 def test_counts_table_agrees_with_classification(work):
     counts = pd.read_csv(work / "results/construct/table_domain_counts.csv")
     classified = pd.read_parquet(work / "results/construct/classified.parquet")
-    assert len(counts) == 111 and counts["Dimension"].value_counts().to_dict() == {
-        "value": 56, "cultural": 41, "safety": 14}
+    assert len(counts) == 6 and counts["Dimension"].value_counts().to_dict() == {
+        "value": 2, "cultural": 1, "safety": 3}
     assert counts["Gold (pool)"].sum() == 6  # t1, t3, t4, t5 one label each; t6 two
     assert counts["Classified"].sum() == classified["kept"].sum()
     museums = counts.set_index("Domain").loc["Museums"]
     assert museums["Released (paper)"] == 28 and museums["Gold (pool)"] == 1
     md = (work / "results/construct/table_domain_counts.md").read_text()
-    assert md.count("\n| safety |") == 14
+    assert md.count("\n| safety |") == 3
     assert (work / "results/construct/figure_domain_counts.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (work / "results/construct/figure_domain_counts.pdf").read_bytes()[:5] == b"%PDF-"
 
@@ -79,7 +79,7 @@ def test_counts_table_agrees_with_classification(work):
 def test_manifest_hashes_match_outputs(work):
     manifest = json.loads((work / "results/construct/manifest.json").read_text())
     assert manifest["config"]["scale"] == "test" and manifest["seeds"] == {"seed": 42}
-    assert len(manifest["outputs"]) == 9
+    assert len(manifest["outputs"]) == 22
     for path, digest in manifest["outputs"].items():
         assert hashlib.sha256((work / path).read_bytes()).hexdigest() == digest
 
@@ -102,8 +102,62 @@ def test_every_rule_is_benchmarked(work):
 
 def test_rerunning_the_tables_and_figure_gives_identical_bytes(work):
     outputs = sorted((work / "results/construct").glob("t*.*")) + sorted((work / "results/construct").glob("f*.*"))
-    assert len(outputs) == 8
+    assert len(outputs) == 14
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
-    snakemake(work, "--forcerun", "construct_count_domains")
+    snakemake(work, "--forcerun", "construct_count_domains", "construct_count_construction")
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs}
     assert before == after
+
+
+def test_expansion_tops_up_low_domains_and_keeps_only_on_domain_prompts(work):
+    out = work / "results/construct"
+    classified = pd.read_parquet(out / "classified.parquet")
+    attempts = pd.read_parquet(out / "expansion_attempts.parquet")
+    kept_per_domain = classified[classified["kept"]]["domain"].value_counts()
+    asked = attempts["domain"].value_counts()
+    for domain in classified["domain"].unique():
+        assert asked.get(domain, 0) == max(0, 2 - kept_per_domain.get(domain, 0)), domain
+    pool = pd.read_parquet(out / "pool_expanded.parquet")
+    expanded = pd.read_parquet(out / "classified_expanded.parquet")
+    kept = attempts[attempts["status"] == "kept"]
+    assert set(pool.loc[pool["source"] == "expansion", "prompt_id"]) == set(kept["prompt_id"])
+    assert len(expanded) == 6 * len(pool)
+    for row in kept.itertuples():  # each kept prompt landed in the domain it was written for
+        p = expanded.query("prompt_id == @row.prompt_id and domain == @row.domain")["probability"].item()
+        assert p >= 0.5
+    assert set(attempts["status"]) <= {"kept", "rejected"}
+    assert (attempts.loc[attempts["status"] == "rejected", "reason"] != "").all()
+
+
+def test_dedup_partitions_the_pool(work):
+    out = work / "results/construct"
+    pool = pd.read_parquet(out / "pool_expanded.parquet")
+    kept = pd.read_parquet(out / "prompts_dedup.parquet")
+    removed = pd.read_parquet(out / "dedup_removed.parquet")
+    assert sorted(kept["prompt_id"].tolist() + removed["id"].tolist()) == sorted(pool["prompt_id"])
+    assert set(removed["duplicate_of"]) <= set(kept["prompt_id"])
+    assert (removed["distance"] <= 10).all()
+
+
+def test_rejection_sampling_records_every_round(work):
+    out = work / "results/construct"
+    cands = pd.read_parquet(out / "response_candidates.parquet")
+    responses = pd.read_parquet(out / "responses.parquet")
+    expanded = pd.read_parquet(out / "classified_expanded.parquet")
+    kept_prompts = set(pd.read_parquet(out / "prompts_dedup.parquet")["prompt_id"])
+    labelled = set(expanded.loc[expanded["kept"], "prompt_id"]) & kept_prompts
+    first = cands[cands["round"] == 0]
+    assert set(first["prompt_id"]) == labelled and len(first) == 2 * len(labelled)
+    assert cands["round"].max() <= 2
+    for (pid, kind), group in cands.groupby(["prompt_id", "kind"]):
+        rounds = group.sort_values("round")
+        assert rounds["round"].tolist() == list(range(len(rounds)))
+        assert not rounds["passed"].iloc[:-1].any()  # resampled only after a rejection
+        assert (rounds.loc[~rounds["passed"], "reason"] != "").all()
+        assert (rounds.loc[rounds["passed"], "reason"] == "").all()
+    judged = cands[cands["reason"].str.startswith("judge") | cands["passed"]]
+    assert judged["p_yes"].between(0, 1).all()
+    assert len(responses) == cands["passed"].sum()
+    table = pd.read_csv(out / "table_construction.csv")
+    total = table[table["Dimension"] == "all"].iloc[0]
+    assert total["Generated"] == sum(expanded.query("prompt_id in @labelled")["kept"])

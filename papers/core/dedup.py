@@ -1,33 +1,43 @@
-"""Exact SimHash near-duplicate removal (construction step c): 64-bit fingerprints, all pairs within
-Hamming distance tau, one document kept per cluster.
+"""Exact SimHash near-duplicate removal (construction step c) at any Hamming distance tau.
+
+64-bit fingerprints; every pair within distance tau, found exactly; one document kept per cluster.
 
     python -m papers.core.dedup --in pool.parquet --text-col prompt --id-col prompt_id --tau 10 \\
         --out-kept kept.parquet --out-removed removed.parquet
 
-Features (the PyPI `simhash` 2.1.2 default, so `fingerprints(texts)[i] == simhash.Simhash(texts[i]).value`
-bit for bit): the text is lowercased (`str.lower`), everything but the characters of the regex
-`[\\w\\u4e00-\\u9fcc]` is dropped (spaces and punctuation included, so words run together), and the
-features are the character 4-grams of what remains, weighted by how often they occur. A cleaned text
-shorter than 4 characters is one feature, itself; so an empty, whitespace-only or punctuation-only
-document has the single feature "" and the fingerprint md5("")[-8:] = 0xe98ecf8427e_... (16825458760271544958),
-the same for all of them, as in the package. A feature's hash is the last 8 bytes of the md5 of its
-UTF-8, read big-endian; bit j of the fingerprint is 1 when the features whose hash has bit j set
-weigh more than half the total weight. A document of one repeated token gets the fingerprint of the
-token's 4-grams with their counts; where a 4-gram occurs more than 255 times the package itself fails
-under numpy 2 (uint8 overflow), and this module returns what the formula gives.
+API: fingerprints(texts) -> uint64 array; near_pairs(fps, tau) -> (pairs (n, 2) with i < j, distances);
+dedup_fingerprints(fps, tau) -> (kept document, nearest distance) per document; dedup(ids, texts, tau) ->
+DedupResult(kept_ids, removed[id, duplicate_of, distance, distance_to_kept], fingerprints, n_pairs_distinct).
 
-Search: exact, i.e. the same pair set as comparing every pair. The 64 bits are split into b blocks
-(b > tau). Two fingerprints within distance tau differ in at most tau blocks, so they agree exactly on
-at least k = b - tau of them (pigeonhole). One table per set of k blocks: documents are sorted by
-those blocks' bits, every pair inside a bucket is a candidate, and candidates are verified by the
-popcount of their XOR. A pair is reported only by the table of its k lowest-numbered agreeing
-blocks, so it comes out once and no set is needed. (b, k) minimise a cost model (sorts vs expected
-candidates). Identical fingerprints are grouped first and the search runs on the distinct ones,
-so thousands of empty documents cost nothing.
+Features, those of the PyPI `simhash` 2.1.2 default, so that fingerprints(texts)[i] ==
+simhash.Simhash(texts[i]).value bit for bit: the text is lowercased (str.lower), every character
+outside the regex class [\\w\\u4e00-\\u9fcc] is dropped (spaces and punctuation too, so words run
+together), and the features are the character 4-grams of what remains, weighted by their counts. A
+cleaned text shorter than 4 characters is one feature, itself: every empty, whitespace-only or
+punctuation-only document has the one feature "" and the fingerprint 0xe9800998ecf8427e, as in the
+package. A feature's hash is the last 8 bytes of the md5 of its UTF-8, big-endian; bit j of the
+fingerprint is 1 when the features whose hash has bit j set weigh more than half the total. A
+document of one repeated token gets the fingerprint of the token's 4-grams with their counts; where
+one 4-gram occurs more than 255 times the package itself fails under numpy 2 (uint8 overflow), and
+this module returns what the formula gives. Texts are str; bytes are decoded as UTF-8 (a ValueError
+names the document otherwise). Documents whose cleaned text has characters beyond U+FFFF are
+fingerprinted one by one (same result, slower); the rest in batches, vectorised.
+
+Search, exact (the same pairs as comparing every pair): the 64 bits are split into b > tau blocks.
+Two fingerprints within distance tau differ in at most tau blocks, so they agree exactly on at least
+k = b - tau of them (pigeonhole). One table per set of k blocks: fingerprints are sorted by those
+blocks' bits, every pair inside a bucket is a candidate, and a candidate is kept when the popcount
+of the XOR is <= tau. A pair is reported only by the table of its k lowest-numbered agreeing
+blocks, so it comes out once, without a set. (b, k) minimise a cost model (sorts against expected
+candidates; tau = 10 on 382k prompts: b = 14, k = 4). Identical fingerprints are grouped first and
+the search runs on the distinct ones, so thousands of empty documents cost nothing. tau may be
+0..63; the papers use 10; beyond 16 the cost grows steeply.
 
 Clusters are the connected components of the pair graph; the kept document is the one with the
-smallest input index; each removed document names it (`duplicate_of`) with `distance`, the Hamming
-distance between the two fingerprints, which can exceed tau in a chain a~b~c.
+smallest input index. Each removed document names it (duplicate_of), with `distance`, the Hamming
+distance to its nearest other document (the pair that makes it a duplicate: always <= tau), and
+`distance_to_kept`, the distance to duplicate_of, which exceeds tau in a chain a~b~c where a and c
+are far apart. Speed, memory and recall: benchmarks/bench_dedup.py.
 """
 from __future__ import annotations
 
@@ -36,15 +46,20 @@ import hashlib
 import itertools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+try:  # CPython's own md5 is about 1.6x faster than OpenSSL's on 4-character inputs
+    from _md5 import md5 as _MD5
+except ImportError:  # pragma: no cover
+    _MD5 = hashlib.md5
+
 SEP = "\x00"  # never a feature character, and lower() never looks across it (not cased, not case-ignorable)
 _DROP = re.compile(r"[^\w\u4e00-\u9fcc]+")
-_FEATURE_CHAR = re.compile(r"[\w\u4e00-\u9fcc]")
 BATCH_CHARS = 1 << 19
 MAX_TAU = 63
 
@@ -56,16 +71,19 @@ def clean(text: str) -> str:
     return _DROP.sub("", text.lower())
 
 
+def _grams(content: str) -> list[str]:
+    return [content[i:i + 4] for i in range(max(len(content) - 3, 1))]
+
+
 def features(text: str) -> dict[str, int]:
-    """The weighted features of one document (for inspection; fingerprints() does not use this)."""
-    content = clean(text)
-    grams = [content[i:i + 4] for i in range(max(len(content) - 3, 1))]
-    return {g: grams.count(g) for g in dict.fromkeys(grams)}
+    """The weighted features of one document (the reference; fingerprints() computes them in bulk)."""
+    return dict(Counter(_grams(clean(text))))
 
 
 def _md5_tail(strings: list[str]) -> np.ndarray:
-    md5 = hashlib.md5
-    return np.frombuffer(b"".join([md5(s.encode()).digest()[-8:] for s in strings]), dtype=">u8")
+    """The last 8 bytes of each string's md5, read big-endian."""
+    digests = b"".join([_MD5(s.encode()).digest() for s in strings])
+    return np.frombuffer(digests, dtype=">u8").reshape(-1, 2)[:, 1].astype(np.uint64)
 
 
 def _lane_table() -> np.ndarray:
@@ -85,16 +103,16 @@ def _majority(counts: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _fingerprint_one(content: str) -> int:
-    """One cleaned document, any length: weighted bit counts as a product of counts and bits."""
-    grams = pd.Series([content[i:i + 4] for i in range(max(len(content) - 3, 1))])
-    counts = grams.value_counts(sort=False)
-    bits = np.unpackbits(_md5_tail(list(counts.index)).view(np.uint8).reshape(-1, 8), axis=1)
-    total = counts.to_numpy(np.int64)
-    return int(_majority((total @ bits.astype(np.int64))[None, :], np.array([total.sum()]))[0])
+    """One cleaned document, any alphabet: bit counts as the product of feature counts and bits."""
+    counts = Counter(_grams(content))
+    hashes = _md5_tail(list(counts)).astype(">u8").view(np.uint8).reshape(-1, 8)
+    bits = np.unpackbits(hashes, axis=1).astype(np.int64)
+    weights = np.fromiter(counts.values(), np.int64, len(counts))
+    return int(_majority((weights @ bits)[None, :], np.array([weights.sum()]))[0])
 
 
 class _HashCache:
-    """md5 tails of 4-gram keys seen so far (keys are only comparable within one key space)."""
+    """md5 tails of the 4-grams seen so far, by integer key (each 4-gram is hashed once per call)."""
 
     def __init__(self):
         self.keys = np.zeros(0, np.uint64)
@@ -102,35 +120,42 @@ class _HashCache:
 
     def lookup(self, keys: np.ndarray, decode) -> np.ndarray:
         """Hashes of sorted unique `keys`; `decode(keys)` gives the 4-gram strings of missing ones."""
-        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        known = (self.keys[at] == keys) if len(self.keys) else np.zeros(len(keys), bool)
+        at = np.searchsorted(self.keys, keys)
+        known = np.zeros(len(keys), bool)
+        inside = at < len(self.keys)
+        known[inside] = self.keys[at[inside]] == keys[inside]
         out = np.empty(len(keys), np.uint64)
         out[known] = self.hashes[at[known]]
-        new = keys[~known]
-        out[~known] = _md5_tail(decode(new))
-        merged = np.concatenate([self.keys, new])
-        order = np.argsort(merged, kind="stable")
-        self.keys, self.hashes = merged[order], np.concatenate([self.hashes, out[~known]])[order]
+        out[~known] = _md5_tail(decode(keys[~known]))
+        self.keys = np.insert(self.keys, at[~known], keys[~known])  # stays sorted, as `keys` is
+        self.hashes = np.insert(self.hashes, at[~known], out[~known])
         return out
 
 
-def _gram_keys(cps: np.ndarray, lens: np.ndarray):
-    """Integer keys of every document's 4-grams (feature order), with a decoder back to strings.
+def _sort_packed(keys: np.ndarray, key_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """argsort of `keys` (< 2^key_bits) and the sorted keys. When each position fits beside its
+    key in 64 bits, one plain sort of (key, position) replaces argsort: about 2-3x faster."""
+    pos_bits = max(len(keys) - 1, 1).bit_length()
+    if key_bits + pos_bits > 64:
+        order = np.argsort(keys)
+        return order, keys[order]
+    packed = np.sort((keys << np.uint64(pos_bits)) | np.arange(len(keys), dtype=np.uint64))
+    return (packed & np.uint64((1 << pos_bits) - 1)).astype(np.int64), packed >> np.uint64(pos_bits)
 
-    Code points below 2^16 pack four to a uint64 (0 pads a short document; NUL is never a feature
-    character). Otherwise they are renumbered densely in base B; None when B^4 overflows.
-    """
-    if len(cps) == 0 or int(cps.max()) < 1 << 16:
-        base, digits, alphabet = 1 << 16, cps.astype(np.uint64), None
-    else:
-        alphabet, ids = np.unique(cps, return_inverse=True)
-        base = len(alphabet) + 1
-        if base ** 4 >= 1 << 63:
-            return None
-        digits = ids.astype(np.uint64) + np.uint64(1)
-    b = np.uint64(base)
-    c = np.concatenate([digits, np.zeros(4, np.uint64)])  # one 4-gram start past the end: all empty
-    every = ((c[:-3] * b + c[1:-2]) * b + c[2:-1]) * b + c[3:]
+
+def _digits(keys: np.ndarray, bits: int) -> np.ndarray:
+    """The four `bits`-bit digits of each 4-gram key, most significant first: shape (n, 4)."""
+    mask = np.uint64((1 << bits) - 1)
+    return np.stack([(keys >> np.uint64(bits * (3 - j))) & mask for j in range(4)], axis=1)
+
+
+def _gram_keys(cps: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """Integer keys of every document's 4-grams (feature order): four code points below 2^16 of
+    `bits` bits each (0 pads a short document: NUL is never a feature character)."""
+    bits = max(int(cps.max()) if len(cps) else 0, 1).bit_length()
+    w = np.uint64(bits)
+    c = np.concatenate([cps.astype(np.uint64), np.zeros(4, np.uint64)])  # a start past the end: ""
+    every = (c[:-3] << w * np.uint64(3)) | (c[1:-2] << w * np.uint64(2)) | (c[2:-1] << w) | c[3:]
     starts = np.cumsum(lens) - lens
     nfeat = np.maximum(lens - 3, 1)
     first = np.cumsum(nfeat) - nfeat
@@ -139,26 +164,22 @@ def _gram_keys(cps: np.ndarray, lens: np.ndarray):
     if len(short):
         key = np.zeros(len(short), np.uint64)
         for j in range(4):
-            key = key * b + np.where(j < lens[short], c[starts[short] + j], np.uint64(0))
+            key = (key << w) | np.where(j < lens[short], c[starts[short] + j], np.uint64(0))
         keys[first[short]] = key
-
-    def decode(k: np.ndarray) -> list[str]:
-        d = np.stack([(k // b ** np.uint64(3 - j)) % b for j in range(4)], axis=1)
-        if alphabet is not None:
-            d = np.where(d > 0, np.concatenate([[0], alphabet])[d.astype(np.int64)], 0)
-        return np.ascontiguousarray(d.astype("<u4")).view("<U4").ravel().tolist()
-
-    return keys, nfeat, first, decode, alphabet is None
+    return keys, bits, nfeat, first
 
 
-def _fingerprint_batch(cps: np.ndarray, lens: np.ndarray, cache: _HashCache) -> np.ndarray | None:
-    """Fingerprints of a batch of documents from their cleaned code points; None if keys overflow."""
-    made = _gram_keys(cps, lens)
-    if made is None:
-        return None
-    keys, nfeat, first, decode, shared = made
-    uniq, inv = np.unique(keys, return_inverse=True)
-    hashes = (cache if shared else _HashCache()).lookup(uniq, decode)
+def _fingerprint_batch(cps: np.ndarray, lens: np.ndarray, cache: _HashCache) -> np.ndarray:
+    """Fingerprints of documents from their cleaned code points (all below 2^16), concatenated."""
+    keys, bits, nfeat, first = _gram_keys(cps, lens)
+    order, sorted_keys = _sort_packed(keys, 4 * bits)
+    new = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+    inv = np.empty(len(keys), np.int64)
+    inv[order] = np.cumsum(new) - 1
+    # the cache keys 4-grams by 16-bit digits, whatever this batch's width (same order: still sorted)
+    uniq = (_digits(sorted_keys[new], bits) << (np.arange(3, -1, -1, dtype=np.uint64) * np.uint64(16))
+            ).sum(axis=1, dtype=np.uint64)
+    hashes = cache.lookup(uniq, lambda k: _digits(k, 16).astype("<u4").view("<U4").ravel().tolist())
     lanes = _LANES[hashes.astype(">u8").view(np.uint8).reshape(-1, 8)]  # (unique 4-grams, 8 words)
     # Sum each document's lanes over chunks of <= CHUNK features (no byte overflows), then add the
     # chunks of long documents up in ordinary integers.
@@ -187,9 +208,9 @@ def _as_str(text, index: int) -> str:
 @functools.cache
 def _feature_chars() -> np.ndarray:
     """Whether each code point is a feature character: the regex applied once to every code point."""
+    every = np.arange(0x110000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     keep = np.zeros(0x110000, bool)
-    every = "".join(map(chr, range(0x110000)))
-    keep[[m.start() for m in _FEATURE_CHAR.finditer(every)]] = True
+    keep[np.frombuffer(_DROP.sub("", every).encode("utf-32-le"), np.uint32)] = True
     return keep
 
 
@@ -209,13 +230,17 @@ def _clean_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _fingerprint_texts(texts: list[str], cache: _HashCache) -> np.ndarray:
     cps, lens = _clean_batch(texts)
-    got = _fingerprint_batch(cps, lens, cache)
-    if got is not None:
-        return got
-    if len(texts) == 1:  # too many distinct characters for integer keys: halve the batch
-        return np.array([_fingerprint_one(clean(texts[0]))], np.uint64)
-    half = len(texts) // 2
-    return np.concatenate([_fingerprint_texts(texts[:half], cache), _fingerprint_texts(texts[half:], cache)])
+    doc = np.repeat(np.arange(len(texts)), lens)
+    wide = np.zeros(len(texts), bool)  # documents with feature characters beyond U+FFFF (rare)
+    wide[doc[cps >= 1 << 16]] = True
+    out = np.zeros(len(texts), np.uint64)
+    if not wide.all():
+        out[~wide] = _fingerprint_batch(cps[~wide[doc]], lens[~wide], cache)
+    starts = np.cumsum(lens) - lens
+    for i in np.flatnonzero(wide):
+        content = cps[starts[i]:starts[i] + lens[i]].astype("<u4").tobytes().decode("utf-32-le")
+        out[i] = _fingerprint_one(content)
+    return out
 
 
 def fingerprints(texts: Sequence[str | bytes]) -> np.ndarray:
@@ -231,79 +256,102 @@ def fingerprints(texts: Sequence[str | bytes]) -> np.ndarray:
 
 # ---------------------------------------------------------------- all pairs within tau
 
-SORT_NS, CANDIDATE_NS = 25.0, 15.0  # measured cost of one table per document, of one candidate
+# Cost model, measured on 382k fingerprints of the benchmark pool: ns per table and fingerprint, ns
+# per candidate, and how many more candidates clustered text makes than uniform fingerprints.
+SORT_NS, CANDIDATE_NS, CLUSTERING = 21.0, 8.0, 2.0
 MAX_TABLES = 5000
 CANDIDATE_CHUNK = 1 << 22  # candidates verified at a time (bounds memory in large buckets)
 
 
-def _block_masks(b: int) -> list[np.uint64]:
-    """b contiguous blocks covering the 64 bits, widths differing by at most one (wider ones first)."""
+def _blocks(b: int) -> list[tuple[int, int]]:
+    """b contiguous blocks (shift, width) covering the 64 bits, most significant first, widths
+    differing by at most one (wider ones first)."""
     widths = [64 // b + (i < 64 % b) for i in range(b)]
-    ends = np.cumsum(widths)
-    return [np.uint64(((1 << w) - 1) << (64 - int(e))) for w, e in zip(widths, ends)]
+    return [(64 - int(e), w) for w, e in zip(widths, np.cumsum(widths))]
 
 
 def _plan(n: int, tau: int) -> tuple[int, int]:
-    """The (b, k) with the least expected cost for n distinct, uniformly spread fingerprints."""
+    """The (b, k) with the least expected cost for n distinct fingerprints."""
     best = None
     for b in range(tau + 1, min(64, tau + 16) + 1):
         k, wide, narrow = b - tau, 64 % b, 64 // b
         tables = math.comb(b, k)
         if tables > MAX_TABLES and best is not None:
             continue
-        # expected share of pairs colliding, summed over tables: sum over i wide blocks in the set
+        # expected share of pairs colliding, summed over tables (i = wide blocks in the table)
         share = sum(math.comb(wide, i) * math.comb(b - wide, k - i) * 2.0 ** -(k * narrow + i)
                     for i in range(k + 1))
-        cost = tables * n * SORT_NS + n * (n - 1) / 2 * share * CANDIDATE_NS
+        cost = tables * n * SORT_NS + n * (n - 1) / 2 * share * CLUSTERING * CANDIDATE_NS
         if best is None or cost < best[0]:
             best = (cost, b, k)
     return best[1], best[2]
 
 
-def _bucket_candidates(keys: np.ndarray):
-    """Chunks of (left, right) positions into argsort(keys) of every pair sharing a key."""
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
-    ends = np.append(starts[1:], len(keys))
-    later = np.repeat(ends, ends - starts) - np.arange(len(keys)) - 1  # partners after each position
-    pos = np.flatnonzero(later)
-    later = later[pos]
-    bounds = np.searchsorted(np.cumsum(later), np.arange(CANDIDATE_CHUNK, later.sum(), CANDIDATE_CHUNK))
-    for p, c in zip(np.split(pos, bounds), np.split(later, bounds)):
-        left = np.repeat(p, c)
-        right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(c) - c, c)
-        yield order[left], order[right]
+def _later_pairs(later: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, i + 1 .. i + later[i]) for every i: all pairs within runs of a sorted list."""
+    left = np.repeat(np.arange(len(later)), later)
+    return left, left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later)
 
 
-def _distinct_pairs(fp: np.ndarray, tau: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (a < b) of distinct fingerprints within tau, each once, and their distances."""
+def _bucket_pairs(fp: np.ndarray, parts: list[tuple[np.ndarray, int]], tau: int, earlier: list[np.uint64]):
+    """Chunks of (a, b, distance) for the pairs within tau among fingerprints equal on the blocks
+    `parts` (each block's bits and width), keeping a pair only if it differs on every mask in `earlier`."""
+    key = np.zeros(len(fp), np.uint64)
+    for bits, width in parts:
+        key = (key << np.uint64(width)) | bits
+    order, keys = _sort_packed(key, sum(width for _, width in parts))
+    tied = np.flatnonzero(keys[1:] == keys[:-1])  # positions p with keys[p] == keys[p + 1]
+    if len(tied) == 0:
+        return
+    start = tied[np.concatenate([[True], tied[1:] != tied[:-1] + 1])]  # runs of ties are buckets
+    end = tied[np.concatenate([tied[1:] != tied[:-1] + 1, [True]])] + 2
+    size = end - start
+    first = np.cumsum(size) - size  # the buckets again, in a list of their members only
+    members = order[np.repeat(start - first, size) + np.arange(int(size.sum()))]
+    values = fp[members]
+    later = np.repeat(first + size, size) - np.arange(len(members)) - 1  # partners after each one
+    cuts = np.searchsorted(np.cumsum(later), np.arange(CANDIDATE_CHUNK, later.sum(), CANDIDATE_CHUNK))
+    for offset, chunk in zip(np.concatenate([[0], cuts]), np.split(later, cuts)):
+        left, right = (offset + i for i in _later_pairs(chunk))
+        x = values[left] ^ values[right]
+        dist = np.bitwise_count(x)
+        keep = np.flatnonzero(dist <= tau)
+        for m in earlier:
+            keep = keep[(x[keep] & m) != 0]
+        a, b = members[left[keep]], members[right[keep]]
+        yield np.minimum(a, b), np.maximum(a, b), dist[keep].astype(np.int64)
+
+
+def _distinct_pairs(fp: np.ndarray, tau: int, plan: tuple[int, int] | None = None):
+    """Pairs (a, b, distance), a < b, of distinct fingerprints within tau, each once, sorted."""
     found = [(np.zeros(0, np.int64),) * 3]
     if tau > 0 and len(fp) > 1:
-        b, k = _plan(len(fp), tau)
-        masks = _block_masks(b)
+        b, k = plan or _plan(len(fp), tau)
+        if not (tau < b <= 64 and 1 <= k <= b - tau):
+            raise ValueError(f"plan (b={b}, k={k}) is not exact for tau={tau}: need 1 <= k <= b - tau")
+        blocks = _blocks(b)
+        masks = [np.uint64(((1 << w) - 1) << s) for s, w in blocks]
+        parts = [((fp >> np.uint64(s)) & np.uint64((1 << w) - 1), w) for s, w in blocks]
         for combo in itertools.combinations(range(b), k):
-            key_mask = np.bitwise_or.reduce(np.array([masks[j] for j in combo]))
             # a pair belongs to the table of its k lowest agreeing blocks: it must differ on
             # every block before the table's last one that the table does not use
             earlier = [masks[j] for j in range(combo[-1]) if j not in combo]
-            for left, right in _bucket_candidates(fp & key_mask):
-                x = fp[left] ^ fp[right]
-                dist = np.bitwise_count(x)
-                keep = dist <= tau
-                for m in earlier:
-                    keep &= (x & m) != 0
-                left, right = left[keep], right[keep]
-                found.append((np.minimum(left, right), np.maximum(left, right), dist[keep].astype(np.int64)))
+            found.extend(_bucket_pairs(fp, [parts[j] for j in combo], tau, earlier))
     a, b_, d = (np.concatenate(parts) for parts in zip(*found))
     order = np.lexsort((b_, a))
     return a[order], b_[order], d[order]
 
 
-def _check(fps, tau: int) -> np.ndarray:
+def _check_tau(tau) -> None:
     if not isinstance(tau, (int, np.integer)) or isinstance(tau, bool) or not 0 <= tau <= MAX_TAU:
         raise ValueError(f"tau must be an integer in 0..{MAX_TAU}, got {tau!r}")
+
+
+def _check(fps, tau) -> np.ndarray:
+    _check_tau(tau)
     fps = np.asarray(fps)
+    if fps.ndim == 1 and fps.size == 0:
+        return np.zeros(0, np.uint64)
     if fps.ndim != 1 or not (fps.dtype == np.uint64 or (fps.dtype.kind in "iu" and (fps >= 0).all())):
         raise ValueError("fingerprints must be a 1-D array of unsigned 64-bit integers")
     return fps.astype(np.uint64)
@@ -318,27 +366,21 @@ def _group(fps: np.ndarray):
     return uniq[order], first[order], rank[inv.ravel()], counts[order]
 
 
-def _pairs_after(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray):
-    """All (i, j), i before j, within each run members[starts[g]:starts[g] + sizes[g]]."""
-    later = np.repeat(starts + sizes, sizes) - np.arange(len(members)) - 1
-    left = np.repeat(np.arange(len(members)), later)
-    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later)
-    return members[left], members[right]
-
-
-def near_pairs(fps, tau: int) -> tuple[np.ndarray, np.ndarray]:
+def near_pairs(fps, tau: int, plan: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of documents whose fingerprints are within Hamming distance tau, exactly.
 
     Returns (pairs, distances): pairs an int64 array (n_pairs, 2) with i < j, sorted by (i, j).
     Identical fingerprints make g (g - 1) / 2 pairs per group: use dedup() when only clusters matter.
+    `plan` = (b, k) overrides the cost model's choice of blocks (for tests).
     """
     fps = _check(fps, tau)
     uniq, _, group, sizes = _group(fps)
     members = np.argsort(group, kind="stable")  # documents by group, in input order
     starts = np.cumsum(sizes) - sizes
-    same = _pairs_after(members, starts, sizes)
-    a, b, d = _distinct_pairs(uniq, tau)
-    n_ab = sizes[a] * sizes[b]
+    left, right = _later_pairs(np.repeat(starts + sizes, sizes) - np.arange(len(fps)) - 1)
+    same = members[left], members[right]  # identical fingerprints, distance 0
+    a, b, d = _distinct_pairs(uniq, tau, plan)
+    n_ab = sizes[a] * sizes[b]  # every member of a's group with every member of b's
     which = np.repeat(np.arange(len(a)), n_ab)
     r = np.arange(int(n_ab.sum())) - np.repeat(np.cumsum(n_ab) - n_ab, n_ab)
     left = members[starts[a][which] + r // sizes[b][which]]
@@ -371,33 +413,93 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @dataclass
 class DedupResult:
-    kept_ids: list[str]
-    removed: pd.DataFrame  # id, duplicate_of (the kept id of its cluster), distance (to that one)
+    kept_ids: list[str]  # input order
+    removed: pd.DataFrame  # id, duplicate_of, distance, distance_to_kept (see the module docstring)
     fingerprints: np.ndarray
     n_pairs_distinct: int  # pairs of distinct fingerprints within tau (identical ones not counted)
 
 
-def dedup_fingerprints(fps, tau: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """For each document, the index of the document kept for its cluster (itself if kept)."""
+def dedup_fingerprints(fps, tau: int, plan: tuple[int, int] | None = None):
+    """(kept, nearest, n_pairs): for each document the index of the one kept for its cluster
+    (itself if kept) and the distance to its nearest other document (<= tau in a cluster of two or
+    more, -1 alone); and the number of pairs of distinct fingerprints within tau."""
     fps = _check(fps, tau)
-    uniq, first, group, _ = _group(fps)
-    a, b, _ = _distinct_pairs(uniq, tau)
+    uniq, first, group, sizes = _group(fps)
+    a, b, d = _distinct_pairs(uniq, tau, plan)
     root = components(len(uniq), a, b)  # groups are in first-occurrence order: root = earliest
-    return first[root][group], len(a)
+    nearest = np.full(len(uniq), 65)
+    np.minimum.at(nearest, a, d)
+    np.minimum.at(nearest, b, d)
+    nearest[sizes > 1] = 0
+    return first[root][group], np.where(nearest > 64, -1, nearest)[group], len(a)
 
 
 def dedup(ids: Sequence[str], texts: Sequence[str | bytes], tau: int) -> DedupResult:
     """Keep the first document (input order) of each cluster of near-duplicates."""
+    _check_tau(tau)
     if len(ids) != len(texts):
         raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
     ids = [str(i) for i in ids]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"ids are not unique (e.g. {pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]!r})")
-    _check(np.zeros(0, np.uint64), tau)
+    repeated = np.flatnonzero(pd.Series(ids).duplicated())
+    if len(repeated):
+        raise ValueError(f"document {repeated[0]}: repeated id {ids[repeated[0]]!r}")
     fps = fingerprints(texts)
-    kept_of, n_pairs = dedup_fingerprints(fps, tau)
+    kept_of, nearest, n_pairs = dedup_fingerprints(fps, tau)
     gone = np.flatnonzero(kept_of != np.arange(len(ids)))
     removed = pd.DataFrame({"id": [ids[i] for i in gone],
                             "duplicate_of": [ids[i] for i in kept_of[gone]],
-                            "distance": np.bitwise_count(fps[gone] ^ fps[kept_of[gone]]).astype(np.int64)})
+                            "distance": nearest[gone].astype(np.int64),
+                            "distance_to_kept": np.bitwise_count(fps[gone] ^ fps[kept_of[gone]]).astype(np.int64)})
     return DedupResult([ids[i] for i in np.flatnonzero(kept_of == np.arange(len(ids)))], removed, fps, n_pairs)
+
+
+# ---------------------------------------------------------------- command line
+
+def read_pool(path: str, text_col: str, id_col: str) -> pd.DataFrame:
+    """The Parquet file, checked: both columns present, ids unique and non-empty, texts strings."""
+    from pathlib import Path
+
+    from .io import InputError
+    if not Path(path).exists():
+        raise InputError(path, "file not found")
+    frame = pd.read_parquet(path)
+    for col in (id_col, text_col):
+        if col not in frame.columns:
+            raise InputError(path, f"missing column; found {', '.join(map(str, frame.columns))}", field=col)
+    ids = frame[id_col].astype(str)
+    bad = frame[id_col].isna() | (ids.str.strip() == "") | ids.duplicated()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(path, f"empty or repeated id {frame[id_col].iloc[row]!r}", row=row + 1, field=id_col)
+    for row, text in enumerate(frame[text_col]):
+        try:
+            _as_str(text, row)
+        except (TypeError, ValueError) as err:
+            raise InputError(path, str(err).split(": ", 1)[1], row=row + 1, field=text_col) from None
+    return frame
+
+
+def main(argv=None) -> None:
+    from .cli import parser, setup_logging
+    from .io import write_parquet
+
+    p = parser(__doc__)
+    p.add_argument("--in", dest="inp", required=True, help="Parquet file of documents")
+    p.add_argument("--text-col", required=True)
+    p.add_argument("--id-col", required=True)
+    p.add_argument("--tau", type=int, required=True, help=f"Hamming distance, 0..{MAX_TAU} (papers: 10)")
+    p.add_argument("--out-kept", required=True, help="Parquet: the input rows kept, input order")
+    p.add_argument("--out-removed", required=True, help="Parquet: id, duplicate_of, distance, distance_to_kept")
+    args = p.parse_args(argv)
+    log = setup_logging()
+    frame = read_pool(args.inp, args.text_col, args.id_col)
+    result = dedup(frame[args.id_col].astype(str).tolist(), frame[args.text_col].tolist(), args.tau)
+    gone = frame[args.id_col].astype(str).isin(set(result.removed["id"]))
+    write_parquet(args.out_kept, frame[~gone])
+    write_parquet(args.out_removed, result.removed)
+    log.info("tau=%d: %d documents, %d kept, %d removed; %d pairs of distinct fingerprints within tau",
+             args.tau, len(frame), len(result.kept_ids), len(result.removed), result.n_pairs_distinct)
+
+
+if __name__ == "__main__":
+    main()

@@ -58,3 +58,8 @@ def get_section_json(*sections):
 def get_stem(name):
     """The path stem of a multiext output group: table writers add .csv, .md and .tex themselves."""
     return lambda wildcards, output: os.path.splitext(output[name][0])[0]
+
+
+def get_cli_args(settings):
+    """A config section as command-line options: {"max_new_tokens": 48} -> "--max-new-tokens 48"."""
+    return " ".join(f"--{key.replace('_', '-')} {value}" for key, value in settings.items())

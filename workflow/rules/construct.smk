@@ -1,5 +1,6 @@
-"""Construction shared by papers 1-3: the taxonomy's prompt pool, multi-label reclassification, and
-its per-domain counts. Outputs under results/construct/."""
+"""Construction shared by papers 1-3: multi-label reclassification of the prompt pool (a),
+low-resource expansion (b), SimHash dedup (c), responses with two-stage rejection sampling (d, e),
+and the per-domain tables. Outputs under results/construct/."""
 
 CONSTRUCT = config["construct"]
 CONSTRUCT_OUT = "results/construct"
@@ -66,6 +67,137 @@ rule construct_count_domains:
         " --table {params.table} --agreement {params.agreement} --figure {params.figure} > {log} 2>&1"
 
 
+rule construct_expand_domains:
+    """Write new prompts for domains under the floor; keep those reclassified into their domain."""
+    input:
+        pool=CONSTRUCT["prompt_pool"],
+        taxonomy=CONSTRUCT["taxonomy"],
+        classified=rules.construct_classify_prompts.output.classified,
+        models=get_model_input("expansion") + get_model_input("classifier"),
+    output:
+        attempts=f"{CONSTRUCT_OUT}/expansion_attempts.parquet",
+        pool=f"{CONSTRUCT_OUT}/pool_expanded.parquet",
+        classified=f"{CONSTRUCT_OUT}/classified_expanded.parquet",
+    log:
+        "results/logs/construct/expand_domains.log",
+    benchmark:
+        "results/benchmarks/construct/expand_domains.tsv"
+    params:
+        settings=get_cli_args(CONSTRUCT["expansion"]),
+        expansion=get_model_json("expansion"),
+        classifier=get_model_json("classifier"),
+        cache=config["cache"],
+        delta=CONSTRUCT["delta"],
+        calibration=CONSTRUCT["calibration"],
+        seed=config["seed"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.construct.expand --pool {input.pool} --taxonomy {input.taxonomy}"
+        " --classified {input.classified} --delta {params.delta} --calibration {params.calibration}"
+        " {params.settings} --seed {params.seed} --expansion {params.expansion:q}"
+        " --classifier {params.classifier:q} --cache {params.cache} --threads {threads}"
+        " --out-attempts {output.attempts} --out-pool {output.pool} --out-classified {output.classified}"
+        " > {log} 2>&1"
+
+
+rule construct_dedup_prompts:
+    """Remove SimHash near-duplicates (Hamming distance <= tau), keeping the first of each cluster."""
+    input:
+        pool=rules.construct_expand_domains.output.pool,
+    output:
+        kept=f"{CONSTRUCT_OUT}/prompts_dedup.parquet",
+        removed=f"{CONSTRUCT_OUT}/dedup_removed.parquet",
+    log:
+        "results/logs/construct/dedup_prompts.log",
+    benchmark:
+        "results/benchmarks/construct/dedup_prompts.tsv"
+    params:
+        tau=CONSTRUCT["dedup"]["tau"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.dedup --in {input.pool} --text-col prompt --id-col prompt_id --tau {params.tau}"
+        " --out-kept {output.kept} --out-removed {output.removed} > {log} 2>&1"
+
+
+rule construct_generate_responses:
+    """Aligned and misaligned candidates per prompt, judged, resampled with critiques (<= rounds)."""
+    input:
+        prompts=rules.construct_dedup_prompts.output.kept,
+        classified=rules.construct_expand_domains.output.classified,
+        taxonomy=CONSTRUCT["taxonomy"],
+        models=get_model_input("generator") + get_model_input("judge"),
+    output:
+        candidates=f"{CONSTRUCT_OUT}/response_candidates.parquet",
+        responses=f"{CONSTRUCT_OUT}/responses.parquet",
+    log:
+        "results/logs/construct/generate_responses.log",
+    benchmark:
+        "results/benchmarks/construct/generate_responses.tsv"
+    params:
+        settings=get_cli_args(CONSTRUCT["responses"]),
+        generator=get_model_json("generator"),
+        judge=get_model_json("judge"),
+        cache=config["cache"],
+        delta=CONSTRUCT["delta"],
+        seed=config["seed"],
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.construct.respond --prompts {input.prompts} --classified {input.classified}"
+        " --taxonomy {input.taxonomy} --delta {params.delta} {params.settings} --seed {params.seed}"
+        " --generator {params.generator:q} --judge {params.judge:q} --cache {params.cache}"
+        " --threads {threads} --out-candidates {output.candidates} --out-responses {output.responses}"
+        " > {log} 2>&1"
+
+
+rule construct_count_construction:
+    """The per-domain construction table and the candidates' outcomes by round."""
+    input:
+        taxonomy=CONSTRUCT["taxonomy"],
+        pool=rules.construct_expand_domains.output.pool,
+        classified=rules.construct_expand_domains.output.classified,
+        attempts=rules.construct_expand_domains.output.attempts,
+        removed=rules.construct_dedup_prompts.output.removed,
+        candidates=rules.construct_generate_responses.output.candidates,
+    output:
+        table=multiext(f"{CONSTRUCT_OUT}/table_construction", ".csv", ".md", ".tex"),
+        reasons=multiext(f"{CONSTRUCT_OUT}/table_candidate_outcomes", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/construct/count_construction.log",
+    benchmark:
+        "results/benchmarks/construct/count_construction.tsv"
+    params:
+        delta=CONSTRUCT["delta"],
+        scale=SCALE,
+        table=get_stem("table"),
+        reasons=get_stem("reasons"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.construct.table --taxonomy {input.taxonomy} --pool {input.pool}"
+        " --classified {input.classified} --attempts {input.attempts} --removed {input.removed}"
+        " --candidates {input.candidates} --delta {params.delta} --scale {params.scale}"
+        " --table {params.table} --reasons {params.reasons} > {log} 2>&1"
+
+
 rule construct_report:
     """Register the construction tables and figure in the HTML report."""
     input:
@@ -78,6 +210,12 @@ rule construct_report:
         figure=report(f"{CONSTRUCT_OUT}/figure_domain_counts.png",
                       caption="../report/construct_domain_counts_figure.rst",
                       category="Shared construction", labels={"figure": "per-domain counts"}),
+        construction=report(f"{CONSTRUCT_OUT}/table_construction.csv",
+                            caption="../report/construct_construction.rst",
+                            category="Shared construction", labels={"table": "construction counts"}),
+        outcomes=report(f"{CONSTRUCT_OUT}/table_candidate_outcomes.csv",
+                        caption="../report/construct_candidate_outcomes.rst",
+                        category="Shared construction", labels={"table": "candidate outcomes"}),
     output:
         manifest=f"{CONSTRUCT_OUT}/manifest.json",
     log:
@@ -87,7 +225,9 @@ rule construct_report:
     params:
         section=get_section_json("construct"),
         inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"]],
-        outputs=[*rules.construct_count_domains.output, *rules.construct_classify_prompts.output],
+        outputs=[*rules.construct_count_domains.output, *rules.construct_classify_prompts.output,
+                 *rules.construct_expand_domains.output, *rules.construct_dedup_prompts.output,
+                 *rules.construct_generate_responses.output, *rules.construct_count_construction.output],
         seed=config["seed"],
     threads: 1
     resources:
@@ -106,3 +246,4 @@ rule construct_all:
     input:
         rules.construct_report.output,
         rules.construct_count_domains.output,
+        rules.construct_count_construction.output,

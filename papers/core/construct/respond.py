@@ -178,3 +178,57 @@ def build_responses(prompts: pd.DataFrame, domains_of: dict[str, list[Domain]], 
 def kept_responses(candidates: pd.DataFrame) -> pd.DataFrame:
     """The accepted candidate of each (prompt, kind), if any round passed."""
     return candidates[candidates["passed"]].sort_values(["prompt_id", "kind"]).reset_index(drop=True)
+
+
+def main(argv=None) -> None:
+    from ..cli import add_model_args, open_model, parser, setup_logging
+    from ..io import write_parquet
+    from ..taxonomy import load_taxonomy
+    from .reclassify import labels_at
+
+    p = parser(__doc__)
+    p.add_argument("--prompts", required=True, help="Parquet with prompt_id, prompt (after dedup)")
+    p.add_argument("--classified", required=True, help="their reclassification (Parquet)")
+    p.add_argument("--taxonomy", required=True)
+    p.add_argument("--delta", type=float, required=True)
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--top-p", type=float, default=0.9)
+    p.add_argument("--max-new-tokens", type=int, default=512)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--min-words", type=int, default=5)
+    p.add_argument("--max-words", type=int, default=400)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--judge-threshold", type=float, default=0.5)
+    p.add_argument("--judge-mode", choices=("score", "generate"), default="score")
+    p.add_argument("--critique-tokens", type=int, default=48)
+    p.add_argument("--max-prompts", type=int, default=0,
+                   help="answer a seeded sample of this many prompts (0: all); a scale knob")
+    p.add_argument("--generator", required=True, metavar="JSON")
+    p.add_argument("--out-candidates", required=True)
+    p.add_argument("--out-responses", required=True)
+    add_model_args(p, "judge")
+    args = p.parse_args(argv)
+    log = setup_logging()
+    taxonomy = load_taxonomy(args.taxonomy)
+    by_key = taxonomy.by_key()
+    labels = labels_at(pd.read_parquet(args.classified), args.delta)
+    prompts = pd.read_parquet(args.prompts, columns=["prompt_id", "prompt"])
+    # Only prompts the classifier placed in at least one domain become benchmark items.
+    prompts = prompts[prompts["prompt_id"].map(lambda pid: bool(labels.get(pid)))]
+    if 0 < args.max_prompts < len(prompts):
+        prompts = prompts.sample(n=args.max_prompts, random_state=args.seed).sort_index()
+    domains_of = {pid: [by_key[k] for k in labels[pid]] for pid in prompts["prompt_id"]}
+    s = ResponseSettings(args.temperature, args.top_p, args.max_new_tokens, args.seed, args.min_words,
+                         args.max_words, args.rounds, args.judge_threshold, args.judge_mode,
+                         args.critique_tokens)
+    generator = open_model(args.generator, args.cache, args.threads, desc="respond")
+    judge = open_model(args.judge, args.cache, args.threads, desc="judge")
+    candidates = build_responses(prompts, domains_of, generator, Judge(judge, s), s)
+    write_parquet(args.out_candidates, candidates)
+    write_parquet(args.out_responses, kept_responses(candidates))
+    log.info("responses: %d prompts, %d candidates, %d kept; %d + %d model calls", len(prompts),
+             len(candidates), int(candidates["passed"].sum()), generator.calls, judge.calls)
+
+
+if __name__ == "__main__":
+    main()
