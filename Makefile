@@ -36,6 +36,7 @@ lint: setup
 
 bench: models
 	python benchmarks/bench_llm.py
+	python benchmarks/bench_dedup.py
 
 clean:
 	rm -rf results .snakemake

@@ -33,7 +33,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from papers.core.dedup import fingerprints, near_pairs  # noqa: E402
+from papers.core.dedup import near_pairs  # noqa: E402
+from papers.core.simhash import fingerprints  # noqa: E402
 
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
 LETTER_FREQ = [12.7, 9.1, 8.2, 7.5, 7.0, 6.7, 6.3, 6.1, 6.0, 4.3, 4.0, 2.8, 2.8, 2.4, 2.4, 2.2, 2.0, 2.0,

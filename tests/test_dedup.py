@@ -9,6 +9,7 @@ import pytest
 from simhash import Simhash, SimhashIndex
 
 from papers.core import dedup as D
+from papers.core import simhash as S
 from papers.core.io import InputError
 
 from .conftest import ROOT
@@ -60,64 +61,64 @@ def clustered(seed: int, n: int = 2000, centres: int = 300) -> np.ndarray:
 def test_fingerprints_bit_identical_to_package():
     texts = pool_prompts() + varied_texts()
     assert len(texts) > 500
-    assert np.array_equal(D.fingerprints(texts), reference(texts))
+    assert np.array_equal(S.fingerprints(texts), reference(texts))
 
 
 def test_fingerprints_independent_of_batching(monkeypatch):
     texts = pool_prompts() + varied_texts(seed=1)
-    whole = D.fingerprints(texts)
-    monkeypatch.setattr(D, "BATCH_CHARS", 300)  # many batches, the 4-gram hash cache reused across them
-    assert np.array_equal(D.fingerprints(texts), whole)
+    whole = S.fingerprints(texts)
+    monkeypatch.setattr(S, "BATCH_CHARS", 300)  # many batches, the 4-gram hash cache reused across them
+    assert np.array_equal(S.fingerprints(texts), whole)
 
 
 def test_empty_whitespace_and_punctuation_documents_share_the_fingerprint_of_no_features():
     texts = ["", "   ", "\n", "...!?", "— « » —"]
-    assert D.fingerprints(texts).tolist() == [EMPTY_FP] * 5 == reference(texts).tolist()
-    assert D.features("  !! ") == {"": 1}
+    assert S.fingerprints(texts).tolist() == [EMPTY_FP] * 5 == reference(texts).tolist()
+    assert S.features("  !! ") == {"": 1}
 
 
 def test_features_are_lowercased_4_grams_of_the_word_characters():
-    assert D.features("Ab, cD!") == {"abcd": 1}
-    assert D.features("abcde abcd") == {"abcd": 2, "bcde": 1, "cdea": 1, "deab": 1, "eabc": 1}
-    assert D.features("Hi!") == {"hi": 1}
+    assert S.features("Ab, cD!") == {"abcd": 1}
+    assert S.features("abcde abcd") == {"abcd": 2, "bcde": 1, "cdea": 1, "deab": 1, "eabc": 1}
+    assert S.features("Hi!") == {"hi": 1}
 
 
 def test_one_repeated_token():
-    assert D.fingerprints(["the " * 80])[0] == Simhash("the " * 80).value
+    assert S.fingerprints(["the " * 80])[0] == Simhash("the " * 80).value
     # over 255 repeats of one 4-gram the package overflows a uint8 under numpy 2; the formula
     # (majority weighted by counts) gives the fingerprint of the equally weighted 4-grams
     with pytest.raises(OverflowError):
         Simhash("the " * 300)
-    assert D.fingerprints(["the " * 300])[0] == Simhash("thethe").value
-    assert D.fingerprints(["x" * 100_000, "X x " * 5000])[0] == Simhash("xxxx").value
-    assert D.fingerprints(["X x " * 5000])[0] == Simhash("xxxx").value
+    assert S.fingerprints(["the " * 300])[0] == Simhash("thethe").value
+    assert S.fingerprints(["x" * 100_000, "X x " * 5000])[0] == Simhash("xxxx").value
+    assert S.fingerprints(["X x " * 5000])[0] == Simhash("xxxx").value
 
 
 def test_long_documents_and_reference_path_agree():
     rng = np.random.default_rng(3)
     words = ["".join(rng.choice(list("abcdefgh"), 5)) for _ in range(50)]
     long_text = " ".join(rng.choice(words, 20_000))  # 4-grams repeated far beyond one byte lane
-    got = D.fingerprints([long_text, "short one"])
-    assert got[0] == D._fingerprint_one(D.clean(long_text))
+    got = S.fingerprints([long_text, "short one"])
+    assert got[0] == S._fingerprint_one(S.clean(long_text))
     assert got[1] == Simhash("short one").value
 
 
 def test_many_distinct_characters_fall_back_and_still_match():
-    chars = [chr(c) for c in np.flatnonzero(D._feature_chars()) if c >= 0x20000][:40_000]  # beyond 16 bits
+    chars = [chr(c) for c in np.flatnonzero(S._feature_chars()) if c >= 0x20000][:40_000]  # beyond 16 bits
     huge = "".join(chars[:40_000])  # one document whose alphabet overflows integer 4-gram keys
     halves = ["".join(chars[:20_000]), "".join(chars[20_000:40_000])]  # only the pair overflows
     texts = [huge, *halves, "plain text"]
-    assert np.array_equal(D.fingerprints(texts), reference(texts))
+    assert np.array_equal(S.fingerprints(texts), reference(texts))
 
 
 def test_bytes_are_decoded_and_invalid_utf8_names_the_document():
     want = Simhash("café au lait").value
-    assert D.fingerprints([b"caf\xc3\xa9 au lait", "café au lait"]).tolist() == [want, want]
+    assert S.fingerprints([b"caf\xc3\xa9 au lait", "café au lait"]).tolist() == [want, want]
     with pytest.raises(ValueError, match=r"document 2: invalid UTF-8 \(byte 0xff"):
-        D.fingerprints(["ok", b"fine", b"bad \xff byte"])
+        S.fingerprints(["ok", b"fine", b"bad \xff byte"])
     with pytest.raises(TypeError, match="document 1: expected str"):
-        D.fingerprints(["ok", None])
-    assert D.fingerprints([]).shape == (0,)
+        S.fingerprints(["ok", None])
+    assert S.fingerprints([]).shape == (0,)
 
 
 # ---------------------------------------------------------------- all pairs within tau
@@ -210,7 +211,7 @@ def test_pairs_equal_simhash_index_at_tau_3():
     index = SimhashIndex([(str(i), h) for i, h in enumerate(hashes)], k=3)
     want = {(min(i, int(j)), max(i, int(j))) for i, h in enumerate(hashes)
             for j in index.get_near_dups(h) if int(j) != i}
-    pairs, dist = D.near_pairs(D.fingerprints(texts), 3)
+    pairs, dist = D.near_pairs(S.fingerprints(texts), 3)
     assert set(map(tuple, pairs.tolist())) == want
     assert np.bincount(dist, minlength=4).min() >= 10  # pairs at every distance 0..3
 
