@@ -116,3 +116,14 @@ def test_snakemake_refuses_invalid_config(tmp_path):
                              str(bad)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
     assert "construct.delta: 0 is less than or equal to the minimum of 0" in result.stdout + result.stderr
+
+
+def test_mini_registry_keeps_judge_apart_from_generator():
+    """The papers separate classifier, generator and judge; mini scale at least never self-judges."""
+    roles = load_config()["roles"]
+    assert len({roles["classifier"], roles["generator"], roles["judge"]}) > 1
+    assert roles["judge"] != roles["generator"]
+    paper = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
+    assert paper["models"][paper["roles"]["classifier"]]["model"] == "mistralai/Mistral-7B-Instruct-v0.3"
+    assert paper["models"][paper["roles"]["judge"]]["model"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert {m["backend"] for m in paper["models"].values()} >= {"vllm", "openai"}
