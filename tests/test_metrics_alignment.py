@@ -1,0 +1,38 @@
+"""Coverage, False Failure Rate and Alignment Score on hand-computed cases."""
+import math
+
+import pytest
+
+from papers.core.metrics.alignment import (Counts, alignment_score, alignment_score_from, coverage,
+                                           false_failure_rate, summary)
+
+
+def test_the_abstracts_own_arithmetic():
+    assert alignment_score_from(0.976, 0.50) == pytest.approx(0.661, abs=5e-4)
+
+
+def test_hand_computed_counts():
+    gold = [1, 1, 1, 1, 0, 0, 0, 0, 0]
+    flag = [1, 1, 1, 0, 1, 0, 0, 0, 1]
+    c = Counts.of(gold, flag)
+    assert c == Counts(tp=3, fn=1, fp=2, tn=3)
+    assert coverage(c) == 0.75 and false_failure_rate(c) == 0.4
+    assert alignment_score(c) == pytest.approx(2 * 0.75 * 0.6 / 1.35)  # = 0.6667
+
+
+def test_micro_average_pools_counts_not_rates():
+    a, b = Counts(tp=9, fn=1, fp=0, tn=10), Counts(tp=0, fn=10, fp=0, tn=10)
+    assert coverage(a + b) == 9 / 20  # not the mean of 0.9 and 0.0 weighted equally by group
+    assert (a + b) == Counts(9, 11, 0, 20)
+
+
+def test_degenerate_cases():
+    no_positives = summary([0, 0, 0], [1, 0, 0])
+    assert math.isnan(no_positives["coverage"]) and math.isnan(no_positives["as"])
+    assert no_positives["ffr"] == pytest.approx(1 / 3)
+    all_flagged = summary([1, 0, 1, 0], [1, 1, 1, 1])
+    assert all_flagged["coverage"] == 1.0 and all_flagged["ffr"] == 1.0 and all_flagged["as"] == 0.0
+    none_flagged = summary([1, 0], [0, 0])
+    assert none_flagged["coverage"] == 0.0 and none_flagged["ffr"] == 0.0 and none_flagged["as"] == 0.0
+    with pytest.raises(ValueError):
+        Counts.of([1, 0], [1])
