@@ -61,7 +61,7 @@ def plot_domain_counts(counts: pd.DataFrame, delta: float):
         ax.barh(y - 0.2, part["Classified"], height=0.4, color="#1f77b4",
                 label=f"classified (p >= {delta:g})")
         ax.set_yticks(y, part["Domain"], fontsize=6)
-        ax.invert_yaxis()
+        ax.set_ylim(len(part) - 0.5, -0.5)  # first domain on top, no empty band
         ax.set_title(f"{dim} ({len(part)} domains)")
         ax.set_xlabel("prompts")
         ax.legend(loc="lower right", fontsize=7)
