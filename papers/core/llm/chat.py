@@ -12,6 +12,8 @@ and every option to score is then read as the text after "Assistant: " (a leadin
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from .types import Chat
 
 _LABELS = {"user": "User", "assistant": "Assistant"}
@@ -44,3 +46,26 @@ def render(tokenizer, messages: Chat, chat_template: str = "auto") -> str:
 def option_text(option: str, plain: bool) -> str:
     """The continuation scored for an option: after 'Assistant:' a space separates the reply."""
     return " " + option if plain and not option.startswith((" ", "\n")) else option
+
+
+class PromptEncoding:
+    """Token ids of prompts and options for a local backend (one with self.tokenizer, self.spec and
+    self.plain), defined once so that the hf and vllm backends score exactly the same ids."""
+
+    def prompt_text(self, messages: Chat) -> str:
+        return render(self.tokenizer, messages, self.spec.chat_template)
+
+    def encode_prompt(self, messages: Chat) -> list[int]:
+        text = self.prompt_text(messages)
+        bos = self.tokenizer.bos_token
+        # Chat templates that write BOS themselves must not get a second one.
+        add_special = not (bos and text.startswith(bos))
+        return list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
+
+    def encode_options(self, options: Sequence[str]) -> list[list[int]]:
+        ids = [list(self.tokenizer(option_text(o, self.plain), add_special_tokens=False)["input_ids"])
+               for o in options]
+        for option, toks in zip(options, ids):
+            if not toks:
+                raise ValueError(f"option {option!r} encodes to no tokens")
+        return ids

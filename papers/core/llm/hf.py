@@ -16,7 +16,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from .base import Backend, ModelSpec, register
-from .chat import option_text, render, uses_plain
+from .chat import PromptEncoding, uses_plain
 from .types import GenerateRequest, ScoreRequest
 
 OPTION_CHUNK = 64  # options scored per forward: bounds the (K x L x vocab) logits in memory
@@ -28,7 +28,7 @@ def _batches(items: list, size: int):
 
 
 @register("hf")
-class HFBackend(Backend):
+class HFBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
         self.tokenizer = AutoTokenizer.from_pretrained(spec.model)
@@ -38,25 +38,6 @@ class HFBackend(Backend):
         self.model = AutoModelForCausalLM.from_pretrained(spec.model, dtype=getattr(torch, spec.dtype))
         self.model.eval()
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
-
-    # -- prompts ---------------------------------------------------------------------------------
-    def prompt_text(self, messages) -> str:
-        return render(self.tokenizer, messages, self.spec.chat_template)
-
-    def encode_prompt(self, messages) -> list[int]:
-        text = self.prompt_text(messages)
-        bos = self.tokenizer.bos_token
-        # Chat templates that write BOS themselves must not get a second one.
-        add_special = not (bos and text.startswith(bos))
-        return self.tokenizer(text, add_special_tokens=add_special).input_ids
-
-    def encode_options(self, options: Sequence[str]) -> list[list[int]]:
-        ids = [self.tokenizer(option_text(o, self.plain), add_special_tokens=False).input_ids
-               for o in options]
-        for option, toks in zip(options, ids):
-            if not toks:
-                raise ValueError(f"option {option!r} encodes to no tokens")
-        return ids
 
     # -- generation --------------------------------------------------------------------------------
     @torch.inference_mode()

@@ -4,7 +4,7 @@
   their own derived from (sampling.seed, sample_index, messages), so answers do not depend on batching.
 - score: each option is scored as prompt_ids + option_ids with `prompt_logprobs=0` (the log-prob of
   every prompt token as it stands); the option's tokens are summed. Prompts and options are tokenized
-  exactly as the hf backend does (chat.render / chat.option_text with the engine's tokenizer), so both
+  exactly as the hf backend does (chat.PromptEncoding with the engine's tokenizer), so both
   backends score the same token ids.
 
 Prefix caching (pitfall, vllm 0.32): a request with `prompt_logprobs` skips *reading* the prefix cache
@@ -31,7 +31,7 @@ import os
 from typing import Sequence
 
 from .base import Backend, ModelSpec, register
-from .chat import option_text, render, uses_plain
+from .chat import PromptEncoding, uses_plain
 from .types import GenerateRequest, ScoreRequest
 
 DEFAULT_MAX_MODEL_LEN = 4096
@@ -51,7 +51,7 @@ def request_seed(request: GenerateRequest) -> int:
 
 
 @register("vllm")
-class VLLMBackend(Backend):
+class VLLMBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
         try:
@@ -76,25 +76,6 @@ class VLLMBackend(Backend):
         self.tokenizer = self.llm.get_tokenizer()
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
         self.rescored = 0  # options scored again because the cache hit reached into them
-
-    # -- prompts (the same token ids as HFBackend.encode_prompt / encode_options) ------------------
-    def prompt_text(self, messages) -> str:
-        return render(self.tokenizer, messages, self.spec.chat_template)
-
-    def encode_prompt(self, messages) -> list[int]:
-        text = self.prompt_text(messages)
-        bos = self.tokenizer.bos_token
-        # Chat templates that write BOS themselves must not get a second one.
-        add_special = not (bos and text.startswith(bos))
-        return list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
-
-    def encode_options(self, options: Sequence[str]) -> list[list[int]]:
-        ids = [list(self.tokenizer(option_text(o, self.plain), add_special_tokens=False)["input_ids"])
-               for o in options]
-        for option, toks in zip(options, ids):
-            if not toks:
-                raise ValueError(f"option {option!r} encodes to no tokens")
-        return ids
 
     # -- generation --------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
