@@ -53,10 +53,26 @@ def test_batched_greedy_generation_equals_one_at_a_time(smollm2):
     assert batched == single and all(batched)
 
 
-def test_sampled_generation_is_seeded(smollm2):
-    sampling = Sampling(temperature=0.7, top_p=0.9, max_new_tokens=12, seed=7)
-    requests = [GenerateRequest(user("Tell me a word."), sampling, sample_index=i) for i in range(3)]
-    assert smollm2.generate(requests) == smollm2.generate(requests)
+def test_sampled_answer_depends_on_its_request_not_its_batch(smollm2):
+    sampling = Sampling(temperature=0.9, top_p=0.95, max_new_tokens=12, seed=7)
+    a, b, c = (GenerateRequest(user(q), sampling) for q in
+               ("Tell me a word.", "Name a city in Spain, please.", "What should I cook tonight? Be brief."))
+    alone = smollm2.generate([a])[0]
+    assert smollm2.generate([a, b])[0] == alone == smollm2.generate([c, a])[1]
+    others = [smollm2.generate([GenerateRequest(a.messages, sampling, sample_index=i)])[0] for i in range(1, 4)]
+    assert any(o != alone for o in others)  # another sample index is another random stream
+
+
+def test_per_row_sampler_keeps_the_nucleus_only():
+    import torch
+    from papers.core.llm.hf import PerRowSampler
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+    picks = set()
+    for seed in range(200):
+        out = PerRowSampler([seed], temperature=1.0, top_p=0.7)(None, logits.clone())
+        assert torch.isfinite(out).sum() == 1
+        picks.add(int(out.argmax()))
+    assert picks == {0, 1}  # 0.5 + 0.3 reaches 0.7: tokens 2 and 3 are never drawn
 
 
 def test_embedder_gives_unit_vectors_that_rank_paraphrases_first():

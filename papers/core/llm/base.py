@@ -14,6 +14,11 @@ from typing import Callable, Sequence
 from .types import GenerateRequest, ScoreRequest
 
 
+# Bump a backend's number when its answer to the same request changes (a new sampling scheme, a
+# tokenisation fix): it is part of every cache key, so old answers are never served for new code.
+BACKEND_IMPL = {"hf": 2, "vllm": 1, "openai": 1}
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """One entry of the config's model registry: which model plays a role, and how it is run."""
@@ -28,8 +33,8 @@ class ModelSpec:
 
     def key(self) -> dict:
         """Identity of the model for the cache: what can change an answer, nothing else."""
-        return {"backend": self.backend, "model": self.model, "revision": self.revision,
-                "dtype": self.dtype, "chat_template": self.chat_template}
+        return {"backend": self.backend, "impl": BACKEND_IMPL.get(self.backend, 1), "model": self.model,
+                "revision": self.revision, "dtype": self.dtype, "chat_template": self.chat_template}
 
     @classmethod
     def from_config(cls, entry: dict) -> "ModelSpec":

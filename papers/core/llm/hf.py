@@ -1,6 +1,8 @@
 """The `hf` backend: transformers models on CPU or GPU (the embedded default at mini scale).
 
-- generate: batches with left padding, greedy or sampled (seeded per batch).
+- generate: batches with left padding, greedy or sampled. Sampling draws each row with its own
+  generator, seeded from its request (types.request_seed), so an answer does not depend on which other
+  requests shared its batch (up to float rounding of the padded batch, exact in float32).
 - score: the prompt is run once; its KV cache is repeated across the K options, which are then
   scored in one batched forward. `score_naive` runs K full sequences instead: same numbers up to
   float error, kept as the reference for tests and benchmarks/bench_llm.py.
@@ -8,18 +10,33 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from typing import Sequence
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
 
 from .base import Backend, ModelSpec, register
 from .chat import PromptEncoding, uses_plain
-from .types import GenerateRequest, ScoreRequest
+from .types import GenerateRequest, ScoreRequest, request_seed
 
 OPTION_CHUNK = 64  # options scored per forward: bounds the (K x L x vocab) logits in memory
+
+
+class PerRowSampler(LogitsProcessor):
+    """Temperature and top-p sampling with one torch.Generator per row. It leaves a single allowed
+    token per row, so generate() run greedily takes exactly the sampled one."""
+
+    def __init__(self, seeds: list[int], temperature: float, top_p: float):
+        self.generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+        self.temperature, self.top_p = temperature, top_p
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        probs = torch.softmax(scores.float() / self.temperature, dim=-1)
+        ranked, order = probs.sort(dim=-1, descending=True)
+        ranked[(ranked.cumsum(-1) - ranked) > self.top_p] = 0.0  # nucleus: the top token always stays
+        chosen = torch.stack([order[i, torch.multinomial(ranked[i], 1, generator=g)]
+                              for i, g in enumerate(self.generators)])
+        return torch.full_like(scores, float("-inf")).scatter(1, chosen, 0.0)
 
 
 def _batches(items: list, size: int):
@@ -53,24 +70,17 @@ class HFBackend(PromptEncoding, Backend):
                 width = max(map(len, prompts))
                 ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
                 mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
-                kwargs = dict(max_new_tokens=sampling.max_new_tokens, pad_token_id=pad,
-                              do_sample=not sampling.greedy)
-                if sampling.greedy:
-                    kwargs.update(temperature=None, top_p=None, top_k=None)
-                else:
-                    kwargs.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=None)
-                    torch.manual_seed(self._batch_seed(sampling.seed, [requests[i] for i in chunk]))
+                kwargs = dict(max_new_tokens=sampling.max_new_tokens, pad_token_id=pad, do_sample=False,
+                              temperature=None, top_p=None, top_k=None)
+                if not sampling.greedy:
+                    seeds = [request_seed(requests[i]) for i in chunk]
+                    kwargs["logits_processor"] = LogitsProcessorList(
+                        [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
                 gen = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
                 texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
                 for i, text in zip(chunk, texts):
                     out[i] = text.strip()
         return out  # type: ignore[return-value]
-
-    @staticmethod
-    def _batch_seed(seed: int, chunk: list[GenerateRequest]) -> int:
-        """A seed from the config seed and the batch's requests: reruns of the same batch agree."""
-        blob = json.dumps([seed] + [r.key() for r in chunk], sort_keys=True).encode()
-        return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little")
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:

@@ -20,15 +20,13 @@ the tokenizer.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 from .base import Backend, ModelSpec, register
 from .chat import option_text, render, uses_plain
-from .types import GenerateRequest, ScoreRequest
+from .types import GenerateRequest, ScoreRequest, request_seed
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
@@ -48,12 +46,6 @@ def api_key(spec: ModelSpec) -> str:
             f"server any value works, e.g. {name}=EMPTY")
     return value
 
-
-def request_seed(request: GenerateRequest) -> int:
-    """A 31-bit seed from the config seed, the sample index and the prompt (as the vllm backend)."""
-    blob = json.dumps([request.sampling.seed, request.sample_index,
-                       [list(m) for m in request.messages]], sort_keys=True).encode()
-    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little") & 0x7FFFFFFF
 
 
 @register("openai")

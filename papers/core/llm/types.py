@@ -5,6 +5,8 @@ backend controls batching (the lm-evaluation-harness shape).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
@@ -59,6 +61,15 @@ class GenerateRequest:
     def key(self) -> dict:
         return {"kind": "generate", "messages": [list(m) for m in self.messages],
                 "sampling": self.sampling.key(), "sample_index": self.sample_index}
+
+
+def request_seed(request: GenerateRequest) -> int:
+    """A 31-bit seed from the config seed, the sample index and the prompt: every backend samples a
+    request from its own seed, so an answer does not depend on the batch it was computed in, and
+    different prompts do not share one random stream."""
+    blob = json.dumps([request.sampling.seed, request.sample_index,
+                       [list(m) for m in request.messages]], sort_keys=True).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little") & 0x7FFFFFFF
 
 
 @dataclass(frozen=True)

