@@ -33,16 +33,3 @@ class FakeBackend(Backend):
         self.requests += len(requests)
         return [fake_scores(r) for r in requests]
 
-
-class TableBackend(Backend):
-    """Scores read from a dict keyed by the last user message: for hand-computed pipelines."""
-
-    def __init__(self, table: dict[str, list[float]]):
-        super().__init__(FAKE_SPEC)
-        self.table = table
-
-    def generate(self, requests):
-        raise NotImplementedError
-
-    def score(self, requests):
-        return [self.table[r.messages[-1][1]][:len(r.options)] for r in requests]

@@ -3,7 +3,7 @@ import math
 
 import pandas as pd
 
-from papers.core.construct.expand import ExpansionSettings, clean_prompt, expand, low_resource
+from papers.core.construct.expand import ExpansionSettings, clean_prompt, expand, low_resource, merge_kept
 from papers.core.construct.reclassify import reclassify
 from papers.core.taxonomy import Domain, Taxonomy
 
@@ -72,3 +72,8 @@ def test_expansion_asks_for_the_shortfall_and_keeps_only_on_domain_prompts():
     assert got["x-honesty-0"] == {"status": "rejected", "reason": "exact copy of an existing prompt"}
     assert attempts.set_index("prompt_id").at["x-theft-0", "prompt"] == "How is theft punished in country 0?"
     assert set(new["prompt_id"]) == {"x-theft-0", "x-theft-1", "x-fraud-1"}  # every made prompt reclassified
+
+    pool2, classified2 = merge_kept(pool, classified, attempts, new)
+    assert pool2["prompt_id"].tolist() == ["a", "b", "x-theft-0", "x-theft-1"]
+    assert pool2["source"].tolist() == ["pool", "pool", "expansion", "expansion"]
+    assert set(classified2["prompt_id"]) == {"a", "b", "x-theft-0", "x-theft-1"}  # x-fraud-1 was rejected

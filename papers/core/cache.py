@@ -76,9 +76,6 @@ class CallCache:
             self._db.executemany("INSERT OR IGNORE INTO calls VALUES (?, ?, ?)",
                                  [(k, req, canonical(resp)) for k, req, resp in items])
 
-    def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
-
     def close(self) -> None:
         self._db.close()
 

@@ -111,6 +111,19 @@ def expand(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy, exp
     return attempts, classified_new
 
 
+def merge_kept(pool: pd.DataFrame, classified: pd.DataFrame, attempts: pd.DataFrame,
+               classified_new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pool with the kept new prompts appended (column source: pool | expansion), and the
+    reclassification of exactly that pool."""
+    kept = attempts[attempts["status"] == "kept"]
+    new = pd.DataFrame({"prompt_id": kept["prompt_id"], "prompt": kept["prompt"],
+                        "gold_domains": [[] for _ in range(len(kept))], "source": "expansion"})
+    merged_pool = pd.concat([pool.assign(source="pool"), new], ignore_index=True)
+    merged_classified = pd.concat([classified, classified_new[classified_new["prompt_id"].isin(kept["prompt_id"])]],
+                                  ignore_index=True)
+    return merged_pool, merged_classified
+
+
 def main(argv=None) -> None:
     from ..cli import add_model_args, open_model, parser, setup_logging
     from ..io import write_parquet
@@ -145,18 +158,13 @@ def main(argv=None) -> None:
     classifier = open_model(args.classifier, args.cache, args.threads, desc="reclassify new")
     attempts, classified_new = expand(pool, classified, taxonomy, expander, classifier, settings,
                                       args.delta, args.calibration)
-    kept = attempts[attempts["status"] == "kept"]
-    merged_pool = pd.concat([pool.assign(source="pool"),
-                             pd.DataFrame({"prompt_id": kept["prompt_id"], "prompt": kept["prompt"],
-                                           "gold_domains": [[] for _ in range(len(kept))],
-                                           "source": "expansion"})], ignore_index=True)
-    merged_classified = pd.concat([classified, classified_new[classified_new["prompt_id"].isin(kept["prompt_id"])]],
-                                  ignore_index=True)
+    merged_pool, merged_classified = merge_kept(pool, classified, attempts, classified_new)
     write_parquet(args.out_attempts, attempts)
     write_parquet(args.out_pool, merged_pool)
     write_parquet(args.out_classified, merged_classified)
     log.info("expansion: %d asked, %d made, %d kept; %d + %d model calls", len(attempts),
-             int(attempts["made"].sum()), len(kept), expander.calls, classifier.calls)
+             int(attempts["made"].sum()), int((attempts["status"] == "kept").sum()), expander.calls,
+             classifier.calls)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 Chat = tuple[tuple[str, str], ...]
 
@@ -90,7 +89,3 @@ class ScoreRequest:
     def key(self) -> dict:
         return {"kind": "score", "messages": [list(m) for m in self.messages],
                 "options": list(self.options)}
-
-
-def as_options(options: Sequence[str]) -> tuple[str, ...]:
-    return tuple(str(o) for o in options)
