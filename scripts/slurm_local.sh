@@ -5,8 +5,16 @@
 #   sudo scripts/slurm_local.sh stop     # stop the daemons
 # Debian 12 / slurm-wlm 22.05: select/cons_tres, proctrack/linuxproc, task/none, no accounting.
 set -euo pipefail
-if [ "${1:-start}" = stop ]; then
+stop_daemons() {
   pkill -x slurmctld || true; pkill -x slurmd || true; pkill -x munged || true
+  for _ in $(seq 20); do
+    pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null || pgrep -x munged >/dev/null || return 0
+    sleep 0.5
+  done
+  pkill -9 -x slurmctld || true; pkill -9 -x slurmd || true; pkill -9 -x munged || true
+}
+if [ "${1:-start}" = stop ]; then
+  stop_daemons
   exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "slurm_local.sh: run as root (it installs packages and starts daemons)" >&2; exit 1; }
@@ -23,7 +31,13 @@ mkdir -p /etc/munge /var/lib/munge /var/log/munge /run/munge
 [ -s /etc/munge/munge.key ] || dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 status=none
 chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge /run/munge 2>/dev/null || true
 chmod 0400 /etc/munge/munge.key
-pgrep -x munged >/dev/null || su -s /bin/sh munge -c /usr/sbin/munged 2>/dev/null || /usr/sbin/munged --force
+munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+if ! munge_ok; then
+  pkill -x munged || true; sleep 0.5  # a daemon on its way out would otherwise be taken for a live one
+  su -s /bin/sh munge -c /usr/sbin/munged 2>/dev/null || /usr/sbin/munged --force
+  for _ in $(seq 20); do munge_ok && break; sleep 0.5; done
+  munge_ok || { echo "slurm_local.sh: munged did not start; see /var/log/munge/munged.log" >&2; exit 1; }
+fi
 
 # fake GPUs: character devices that gres can hand out (nothing reads them)
 for i in 0 1; do [ -e /dev/fakegpu$i ] || mknod /dev/fakegpu$i c 195 $((i + 200)); done
@@ -53,16 +67,22 @@ CONF
 cat > /etc/slurm/gres.conf <<CONF
 NodeName=$host Name=gpu File=/dev/fakegpu[0-1]
 CONF
-pgrep -x slurmctld >/dev/null || slurmctld
+# Probe the controller rather than trusting pgrep (a stopping daemon still shows up there); every
+# client call is bounded, since SLURM clients retry for minutes against a dead controller.
+if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP; then
+  pkill -x slurmctld || true; sleep 0.5
+  slurmctld
+fi
 pgrep -x slurmd >/dev/null || slurmd
-for _ in $(seq 60); do
-  if sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+SECONDS=0
+while [ "$SECONDS" -lt 90 ]; do
+  if timeout 3 sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
     echo "slurm_local.sh: node $host up ($cpus CPUs, $mem_mb MB, 2 fake GPUs), partition main"
     exit 0
   fi
-  scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
+  timeout 3 scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
   sleep 1
 done
 echo "slurm_local.sh: the node did not come up; see /var/log/slurm/" >&2
-sinfo >&2 || true
+timeout 5 sinfo >&2 || true
 exit 1
