@@ -14,6 +14,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/construct.smk"
+include: "workflow/rules/misalign_bench.smk"
 
 
 rule all:
@@ -21,4 +22,5 @@ rule all:
     input:
         get_embedded_models(),
         rules.construct_all.input,
+        rules.misalign_bench_all.input,
     default_target: True

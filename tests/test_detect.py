@@ -32,7 +32,9 @@ def test_scores_by_dimension_pool_items_per_dimension_and_jointly():
         "dimensions": [["safety"], ["safety", "value"], ["safety"], ["value"], ["cultural"], ["cultural"]]})
     flagged = [True, False, True, False, True, True]
     table = scores_by_dimension(items, flagged).set_index("dimension")
-    assert list(table.index) == ["safety", "value", "cultural", "joint"]
+    assert list(table.index) == ["safety", "value", "cultural", "multi", "joint"]
+    # multi: item 1 only (safety + value), misaligned and not flagged
+    assert table.loc["multi", "coverage"] == 0.0 and math.isnan(table.loc["multi", "ffr"])
     # safety: items 0 (TP), 1 (FN), 2 (FP) -> coverage 1/2, FFR 1/1
     assert table.loc["safety", "coverage"] == 0.5 and table.loc["safety", "ffr"] == 1.0
     assert table.loc["safety", "as"] == 0.0

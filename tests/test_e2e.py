@@ -95,9 +95,17 @@ def test_rerun_is_free_and_report_builds(work):
 
 
 def test_every_rule_is_benchmarked(work):
-    for name in ("classify_prompts", "count_domains", "report"):
-        bench = pd.read_csv(work / f"results/benchmarks/construct/{name}.tsv", sep="\t")
-        assert math.isfinite(bench["max_rss"].iloc[0]) or bench["max_rss"].iloc[0] == "-"
+    for module in ("construct", "misalign_bench"):
+        rules = re.findall(r"^rule (\w+):", (ROOT / f"workflow/rules/{module}.smk").read_text(), re.M)
+        benchmarks = {p.stem for p in (work / f"results/benchmarks/{module}").glob("*.tsv")}
+        for rule in rules:
+            if rule.endswith("_all"):
+                continue
+            step = rule.removeprefix(f"{module}_")
+            assert any(b == step or b.startswith(step + "_") for b in benchmarks), rule
+        for path in (work / f"results/benchmarks/{module}").glob("*.tsv"):
+            bench = pd.read_csv(path, sep="\t")
+            assert float(bench["s"].iloc[0]) >= 0, path
 
 
 def test_rerunning_the_tables_and_figure_gives_identical_bytes(work):
@@ -161,3 +169,59 @@ def test_rejection_sampling_records_every_round(work):
     table = pd.read_csv(out / "table_construction.csv")
     total = table[table["Dimension"] == "all"].iloc[0]
     assert total["Generated"] == sum(expanded.query("prompt_id in @labelled")["kept"])
+
+
+def test_misalign_bench_items_and_splits(work):
+    out = work / "results/misalign_bench"
+    items = pd.read_parquet(out / "items.parquet")
+    responses = pd.read_parquet(work / "results/construct/responses.parquet")
+    assert len(items) == len(responses[responses["passed"] & responses["prompt_id"].isin(items["prompt_id"])])
+    assert (items["gold_misaligned"] == (items["kind"] == "misaligned")).all()
+    for run in (0, 1):
+        assert (items.groupby("prompt_id")[f"split_run{run}"].nunique() == 1).all()
+        preds = pd.read_parquet(out / f"predictions/smollm2-135m-instruct/run{run}.parquet")
+        assert sorted(preds["item_id"]) == sorted(items.loc[items[f"split_run{run}"] == "test", "item_id"])
+
+
+def test_misalign_bench_lora_detector_differs_from_its_base(work):
+    out = work / "results/misalign_bench"
+    base = pd.read_parquet(out / "predictions/smollm2-135m-instruct/run0.parquet").set_index("item_id")
+    tuned = pd.read_parquet(out / "predictions/safety-lora/run0.parquet").set_index("item_id")
+    assert (base.index == tuned.index).all()
+    assert (base["p_misaligned"] - tuned["p_misaligned"]).abs().max() > 1e-3
+    training = json.loads((out / "adapters/safety/run0/training.json").read_text())
+    assert training["examples"] > 0 and training["settings"]["seed"] == 42
+
+
+def test_misalign_bench_main_table_recomputes_from_predictions(work):
+    from papers.core.metrics.alignment import Counts, alignment_score, coverage, false_failure_rate
+
+    out = work / "results/misalign_bench"
+    items = pd.read_parquet(out / "items.parquet").set_index("item_id")
+    table = pd.read_csv(out / "table_main_results.csv")
+    assert set(table["detector"]) == {"smollm2-135m-instruct", "safety-lora", "gemma-3-270m"}
+    assert table["detector"].drop_duplicates().tolist() == ["smollm2-135m-instruct", "safety-lora", "gemma-3-270m"]
+    per_run = []
+    for run in (0, 1):
+        preds = pd.read_parquet(out / f"predictions/gemma-3-270m/run{run}.parquet")
+        c = Counts.of(items.loc[preds["item_id"], "gold_misaligned"].to_numpy(), preds["flagged"].to_numpy())
+        per_run.append((coverage(c), false_failure_rate(c), alignment_score(c)))
+    row = table.query("detector == 'gemma-3-270m' and dimension == 'joint'").iloc[0]
+    for i, name in enumerate(("coverage", "ffr", "as")):
+        values = [r[i] for r in per_run]
+        assert row[f"{name}_mean"] == pytest.approx(sum(values) / 2, abs=1e-3)
+    assert (out / "figure_coverage_vs_ffr.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "figure_domain_alignment.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_misalign_bench_claims_and_report(work):
+    out = work / "results/misalign_bench"
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 6 and set(claims["scale"]) == {"test"}
+    assert set(claims["verdict"]) <= {"not comparable at test scale", "not measured"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    for path, digest in manifest["outputs"].items():
+        assert hashlib.sha256((work / path).read_bytes()).hexdigest() == digest
+    snakemake(work, "--report", "results/report.html")
+    html = (work / "results/report.html").read_text(errors="replace")
+    assert "1 Mis-Align Bench" in html and "Coverage vs FFR" in html

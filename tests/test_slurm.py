@@ -32,9 +32,11 @@ def run_dag(work: Path, *args: str) -> None:
 
 
 def digests(work: Path) -> dict[str, str]:
-    out = work / "results" / "construct"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())
-            if p.suffix in (".csv", ".md", ".tex", ".parquet", ".png", ".pdf")}
+    """Every table, figure and data file of the modules, adapters and predictions included."""
+    out = work / "results"
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for module in ("construct", "misalign_bench") for p in sorted((out / module).rglob("*"))
+            if p.suffix in (".csv", ".md", ".tex", ".parquet", ".png", ".pdf", ".safetensors")}
 
 
 @pytest.mark.skipif(not cluster_up(), reason="no SLURM cluster (sudo scripts/slurm_local.sh starts one)")
@@ -46,4 +48,4 @@ def test_slurm_run_equals_local_run(tmp_path):
     log = "".join(p.read_text() for p in (cluster / ".snakemake" / "log").glob("*.log"))
     assert log.count("has been submitted with SLURM jobid") >= 6  # every rule ran as a SLURM job
     assert digests(cluster) == digests(local)
-    assert len(digests(local)) >= 20
+    assert len(digests(local)) >= 50

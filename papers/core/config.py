@@ -32,10 +32,16 @@ def config_problems(config: dict) -> list[str]:
                 for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
     if problems:
         return problems
+    known = ", ".join(config["models"])
     for role, name in config["roles"].items():
         if name not in config["models"]:
-            problems.append(f"roles.{role}: '{name}' is not a model of the registry "
-                            f"(known: {', '.join(config['models'])})")
+            problems.append(f"roles.{role}: '{name}' is not a model of the registry (known: {known})")
+    bench = config["misalign_bench"]
+    for name in [*bench["detectors"], bench["single_dimension"]["base"]]:
+        if name not in config["models"]:
+            problems.append(f"misalign_bench: '{name}' is not a model of the registry (known: {known})")
+    if abs(sum(bench["splits"]) - 1) > 1e-9:
+        problems.append(f"misalign_bench.splits: {bench['splits']} must sum to 1")
     return problems
 
 

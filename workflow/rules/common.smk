@@ -3,6 +3,7 @@ params; is_* are predicates)."""
 
 import json
 import os
+import re
 import sys
 
 from snakemake.utils import min_version
@@ -43,6 +44,17 @@ def get_model_input(role, overrides=None):
     return [entry["model"]] if is_embedded(entry) else []
 
 
+def get_model_gpus(*roles):
+    """GPUs a step asks SLURM for: the most any of its roles' models needs (registry `gpus`, 0 on CPU)."""
+    return max(model_entry(config, role).get("gpus", 0) for role in roles)
+
+
+def get_registry_input(name):
+    """The directory of a registry model named directly (not through a role), if embedded."""
+    entry = config["models"][name]
+    return [entry["model"]] if is_embedded(entry) else []
+
+
 def get_model_json(role, overrides=None):
     """A role's registry entry as JSON, the form every step's --<role> argument takes."""
     return json.dumps(model_entry(config, role, overrides), sort_keys=True)
@@ -63,3 +75,48 @@ def get_stem(name):
 def get_cli_args(settings):
     """A config section as command-line options: {"max_new_tokens": 48} -> "--max-new-tokens 48"."""
     return " ".join(f"--{key.replace('_', '-')} {value}" for key, value in settings.items())
+
+
+# -- Mis-Align Bench (workflow/rules/misalign_bench.smk) ---------------------------------------------
+def get_lora_detectors():
+    """Single-dimension LoRA detectors: detector name -> the dimension it is trained on."""
+    return {f"{dim}-lora": dim for dim in config["misalign_bench"]["single_dimension"]["dimensions"]}
+
+
+def get_detector_groups():
+    """Detector name -> group, in table order: general, single-dimension, open-weight."""
+    listed = config["misalign_bench"]["detectors"]
+    groups = {name: group for name, group in listed.items() if group == "general"}
+    groups.update({name: "single_dimension" for name in get_lora_detectors()})
+    groups.update({name: group for name, group in listed.items() if group != "general"})
+    return groups
+
+
+def get_detector_base(detector):
+    """The registry model a detector runs on (a LoRA detector runs on the configured base)."""
+    if detector in get_lora_detectors():
+        return config["misalign_bench"]["single_dimension"]["base"]
+    return detector
+
+
+def get_adapter(wildcards):
+    dimension = get_lora_detectors()[wildcards.detector]
+    return f"results/misalign_bench/adapters/{dimension}/run{wildcards.run}"
+
+
+def get_detector_entry(wildcards):
+    """A detector's registry entry as JSON; a LoRA detector's carries the run's adapter."""
+    entry = dict(config["models"][get_detector_base(wildcards.detector)])
+    if wildcards.detector in get_lora_detectors():
+        entry["adapter"] = get_adapter(wildcards)
+    return json.dumps(entry, sort_keys=True)
+
+
+def get_detector_inputs(wildcards):
+    """Model directories (and the adapter) a detector's evaluation waits for."""
+    adapter = [get_adapter(wildcards)] if wildcards.detector in get_lora_detectors() else []
+    return get_registry_input(get_detector_base(wildcards.detector)) + adapter
+
+
+def get_detector_gpus(wildcards):
+    return config["models"][get_detector_base(wildcards.detector)].get("gpus", 0)

@@ -27,6 +27,7 @@ rule construct_classify_prompts:
     resources:
         mem_mb=4000,
         runtime=60,
+        gpu=get_model_gpus("classifier"),
     conda:
         "../../envs/main.yaml"
     shell:
@@ -94,6 +95,7 @@ rule construct_expand_domains:
     resources:
         mem_mb=4000,
         runtime=60,
+        gpu=get_model_gpus("expansion", "classifier"),
     conda:
         "../../envs/main.yaml"
     shell:
@@ -154,6 +156,7 @@ rule construct_generate_responses:
     resources:
         mem_mb=6000,
         runtime=120,
+        gpu=get_model_gpus("generator", "judge"),
     conda:
         "../../envs/main.yaml"
     shell:

@@ -8,7 +8,10 @@ Backends register themselves by name with @register("name").
 from __future__ import annotations
 
 import abc
+import functools
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Sequence
 
 from .types import GenerateRequest, ScoreRequest
@@ -30,17 +33,33 @@ class ModelSpec:
     batch_size: int = 16
     chat_template: str = "auto"  # auto: the tokenizer's own; plain: "User: ...\nAssistant:" text
     options: dict = field(default_factory=dict)  # backend-specific (base_url, api_key_env, ...)
+    adapter: str = ""            # a peft LoRA adapter directory on top of the model (hf backend)
 
     def key(self) -> dict:
         """Identity of the model for the cache: what can change an answer, nothing else."""
-        return {"backend": self.backend, "impl": BACKEND_IMPL.get(self.backend, 1), "model": self.model,
-                "revision": self.revision, "dtype": self.dtype, "chat_template": self.chat_template}
+        key = {"backend": self.backend, "impl": BACKEND_IMPL.get(self.backend, 1), "model": self.model,
+               "revision": self.revision, "dtype": self.dtype, "chat_template": self.chat_template}
+        if self.adapter:
+            # The adapter's weights, not its path: a retrained adapter at the same path is a new model.
+            key["adapter_sha256"] = adapter_digest(self.adapter)
+        return key
 
     @classmethod
     def from_config(cls, entry: dict) -> "ModelSpec":
         known = {k: entry[k] for k in ("backend", "model", "revision", "dtype", "batch_size",
-                                       "chat_template") if k in entry}
+                                       "chat_template", "adapter") if k in entry}
         return cls(**known, options=dict(entry.get("options", {})))
+
+
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+
+
+@functools.lru_cache(maxsize=None)
+def adapter_digest(directory: str) -> str:
+    path = Path(directory) / ADAPTER_WEIGHTS
+    if not path.is_file():
+        raise FileNotFoundError(f"{directory}: no {ADAPTER_WEIGHTS}; is this a peft LoRA adapter directory?")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class Backend(abc.ABC):
@@ -70,6 +89,8 @@ def register(name: str):
 
 
 def load_backend(spec: ModelSpec) -> Backend:
+    if spec.adapter and spec.backend != "hf":
+        raise ValueError(f"{spec.model}: LoRA adapters are served by the hf backend only, not {spec.backend!r}")
     # Import lazily: each backend pulls heavy, optional dependencies.
     if spec.backend == "hf":
         from . import hf  # noqa: F401

@@ -53,6 +53,11 @@ class HFBackend(PromptEncoding, Backend):
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model = AutoModelForCausalLM.from_pretrained(spec.model, dtype=getattr(torch, spec.dtype))
+        if spec.adapter:
+            from peft import PeftModel
+
+            # Kept unmerged: merging a small LoRA update into bf16 weights would round it away.
+            self.model = PeftModel.from_pretrained(self.model, spec.adapter)
         self.model.eval()
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
 

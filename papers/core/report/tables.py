@@ -18,7 +18,7 @@ def format_cell(value, digits: int) -> str:
         return str(value)
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:.{digits}f}"
-    return "" if value is None else str(value)
+    return "" if value is None or value is pd.NA else str(value)
 
 
 def _cells(frame: pd.DataFrame, digits: int) -> list[list[str]]:

@@ -1,0 +1,73 @@
+"""Claims: measurement from table cells, the tests, verdicts per scale, and bad claim files."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from papers.core.claims import claims_table, load_claims, measure, verdict
+from papers.core.io import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def root(tmp_path):
+    pd.DataFrame({"group": ["single", "single", "general"], "dimension": ["joint"] * 3,
+                  "cov": [0.9, 0.97, 0.6], "ffr": [0.55, 0.62, 0.3]}).to_csv(tmp_path / "t.csv", index=False)
+    return tmp_path
+
+
+def claim(**kw):
+    base = {"id": "c", "claim": "text", "paper_value": 0.976, "table": "t.csv",
+            "where": {"group": "single"}, "column": "cov", "reduce": "max", "test": {"approx": 0.01}}
+    return {**base, **kw}
+
+
+def test_measure_reduces_the_selected_cells(root):
+    assert measure(claim(), root).value == 0.97
+    assert measure(claim(reduce="range", column="ffr"), root).value == (0.55, 0.62)
+    assert measure(claim(reduce="count"), root).value == 2
+    diff = measure(claim(column="ffr", reduce="mean", baseline={"where": {"group": "general"}}), root)
+    assert diff.value == pytest.approx(0.585 - 0.3)
+    assert measure(claim(where={"group": "nobody"}), root).value is None
+
+
+def test_verdicts(root):
+    assert verdict(claim(comparable_at=["mini"]), measure(claim(), root), "mini") == "reproduced"
+    assert verdict(claim(), measure(claim(), root), "mini") == "not comparable at mini scale"
+    off = claim(paper_value=0.5, comparable_at=["paper"])
+    assert verdict(off, measure(off, root), "paper") == "not reproduced"
+    above = claim(column="ffr", reduce="min", test={"above": 0.5})
+    assert verdict(above, measure(above, root), "paper") == "reproduced"
+    rng = claim(column="ffr", reduce="range", test={"within": [0.6, 0.7]})
+    assert verdict(rng, measure(rng, root), "paper") == "not reproduced"  # 0.55 falls outside
+    missing = claim(where={"group": "nobody"})
+    assert verdict(missing, measure(missing, root), "paper") == "not measured"
+
+
+def test_bad_claim_files_name_the_claim_and_field(tmp_path):
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"paper": "p", "claims": [claim(), {**claim(), "reduce": "median"}]}))
+    with pytest.raises(InputError, match=r"claims.yaml, row 2, field 'reduce': unknown reduce"):
+        load_claims(path)
+    path.write_text(yaml.safe_dump({"paper": "p", "claims": [{"id": "x"}]}))
+    with pytest.raises(InputError, match="row 1, field 'claim': missing field"):
+        load_claims(path)
+
+
+def test_unknown_column_names_the_table(root):
+    with pytest.raises(InputError, match=r"t.csv, field 'as': no column 'as'"):
+        measure(claim(column="as"), root)
+
+
+def test_every_module_claims_file_loads_and_points_at_a_table_the_dag_writes():
+    for path in sorted(ROOT.glob("papers/*/claims.yaml")):
+        doc = load_claims(path)
+        for c in doc["claims"]:
+            assert c["table"].startswith(f"results/{path.parent.name}/"), (path, c["id"])
+
+
+def test_claims_table_columns(root):
+    table = claims_table({"paper": "p", "claims": [claim()]}, "paper", root)
+    assert table.loc[0, ["paper value", "measured", "verdict"]].tolist() == ["0.976", "0.970", "reproduced"]

@@ -1,0 +1,64 @@
+"""LoRA fine-tuning on the real SmolLM2: the adapter really changes the model's verdicts, it is
+found again by the hf backend, and the cache tells adapters apart by their weights."""
+import dataclasses
+import json
+
+import pytest
+
+from papers.core.detect import detection_request
+from papers.core.llm.base import ModelSpec, adapter_digest, load_backend
+from papers.core.train.lora import LoraSettings, encode_example, train_lora
+
+from .conftest import model_dir
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = [(detection_request(f"Question {i}?", f"Answer number {i}.").messages, "Yes" if i % 2 else "No")
+            for i in range(8)]
+PROBE = [detection_request("How do I bake bread?", "Mix flour, water and yeast, then bake."),
+         detection_request("Tell me a joke.", "Why did the chicken cross the road?")]
+
+
+@pytest.fixture(scope="module")
+def adapter(tmp_path_factory):
+    spec = ModelSpec(backend="hf", model=str(model_dir("smollm2-135m-instruct")))
+    out = tmp_path_factory.mktemp("lora") / "adapter"
+    # Every answer "Yes": a clear, learnable shift of P(Yes) on unseen inputs.
+    examples = [(messages, "Yes") for messages, _ in EXAMPLES]
+    summary = train_lora(spec, examples, LoraSettings(epochs=3, learning_rate=3e-3, batch_size=4), out)
+    return spec, out, summary
+
+
+def test_answer_tokens_alone_carry_the_loss(smollm2):
+    ids, labels = encode_example(smollm2, EXAMPLES[0][0], "Yes", max_length=512)
+    answer = smollm2.encode_options(["Yes"])[0]
+    assert ids[-len(answer):] == answer and labels[-len(answer):] == answer
+    assert set(labels[:-len(answer)]) == {-100}
+    assert ids[:-len(answer)] == smollm2.encode_prompt(EXAMPLES[0][0])
+    short, short_labels = encode_example(smollm2, EXAMPLES[0][0], "Yes", max_length=5)
+    assert short[-len(answer):] == answer and len(short) == len(short_labels) == 5
+
+
+def test_adapter_changes_the_verdicts(adapter, smollm2):
+    spec, out, summary = adapter
+    assert summary["examples"] == 8 and summary["loss_per_epoch"][-1] < summary["loss_per_epoch"][0]
+    assert json.loads((out / "training.json").read_text())["settings"]["rank"] == 8
+    tuned = load_backend(dataclasses.replace(spec, adapter=str(out)))
+    before, after = smollm2.score(PROBE), tuned.score(PROBE)
+    for (yes0, no0), (yes1, no1) in zip(before, after):
+        assert yes1 - no1 > yes0 - no0 + 1.0  # P(Yes) rose clearly on inputs it never saw
+
+
+def test_cache_key_follows_adapter_weights(adapter):
+    spec, out, _ = adapter
+    tuned = dataclasses.replace(spec, adapter=str(out))
+    assert tuned.key() != spec.key() and tuned.key()["adapter_sha256"] == adapter_digest(str(out))
+    with pytest.raises(ValueError, match="hf backend only"):
+        load_backend(dataclasses.replace(spec, backend="vllm", adapter=str(out)))
+
+
+def test_no_examples_is_an_error(tmp_path):
+    spec = ModelSpec(backend="hf", model=str(model_dir("smollm2-135m-instruct")))
+    with pytest.raises(ValueError, match="no training examples"):
+        train_lora(spec, [], LoraSettings(), tmp_path / "a")
+    assert not (tmp_path / "a").exists()

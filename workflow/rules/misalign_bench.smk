@@ -1,0 +1,248 @@
+"""Paper 1, Mis-Align Bench (papers/misalign_bench/README.md): SAVACU from the shared construction
+chain, single-dimension LoRA detectors, every detector on every run's test split, then the tables,
+figures and claims. Outputs under results/misalign_bench/."""
+
+MB = config["misalign_bench"]
+MB_OUT = "results/misalign_bench"
+MB_RUNS = list(range(MB["runs"]))
+
+
+wildcard_constraints:
+    detector="|".join(map(re.escape, get_detector_groups())),
+    dimension="|".join(MB["single_dimension"]["dimensions"]),
+    run=r"\d+",
+
+
+rule misalign_bench_build_items:
+    """SAVACU's items: each accepted response with its gold label, domains and per-run split."""
+    input:
+        responses=rules.construct_generate_responses.output.responses,
+        prompts=rules.construct_dedup_prompts.output.kept,
+        classified=rules.construct_expand_domains.output.classified,
+        taxonomy=CONSTRUCT["taxonomy"],
+    output:
+        dataset=f"{MB_OUT}/items.parquet",
+    log:
+        "results/logs/misalign_bench/build_items.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/build_items.tsv"
+    params:
+        delta=CONSTRUCT["delta"],
+        seed=config["seed"],
+        runs=MB["runs"],
+        splits=MB["splits"],
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.misalign_bench.dataset --responses {input.responses} --prompts {input.prompts}"
+        " --classified {input.classified} --taxonomy {input.taxonomy} --delta {params.delta}"
+        " --seed {params.seed} --runs {params.runs} --splits {params.splits} --out {output.dataset} > {log} 2>&1"
+
+
+rule misalign_bench_train_detector:
+    """A LoRA detector for one dimension, on that dimension's training items of one run."""
+    input:
+        dataset=rules.misalign_bench_build_items.output.dataset,
+        model=get_registry_input(MB["single_dimension"]["base"]),
+    output:
+        adapter=directory(f"{MB_OUT}/adapters/{{dimension}}/run{{run}}"),
+    log:
+        "results/logs/misalign_bench/train_detector_{dimension}_run{run}.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/train_detector_{dimension}_run{run}.tsv"
+    params:
+        base=json.dumps(config["models"][MB["single_dimension"]["base"]], sort_keys=True),
+        lora=json.dumps(MB["single_dimension"]["lora"], sort_keys=True),
+        max_examples=MB["single_dimension"]["max_examples"],
+        seed=config["seed"],
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=120,
+        gpu=config["models"][MB["single_dimension"]["base"]].get("gpus", 0),
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.misalign_bench.detectors --items {input.dataset} --dimension {wildcards.dimension}"
+        " --run {wildcards.run} --seed {params.seed} --max-examples {params.max_examples}"
+        " --base {params.base:q} --lora {params.lora:q} --threads {threads} --out {output.adapter} > {log} 2>&1"
+
+
+rule misalign_bench_evaluate_detector:
+    """One detector's zero-shot verdicts (option scoring) on one run's test split."""
+    input:
+        dataset=rules.misalign_bench_build_items.output.dataset,
+        model=get_detector_inputs,
+    output:
+        predictions=f"{MB_OUT}/predictions/{{detector}}/run{{run}}.parquet",
+    log:
+        "results/logs/misalign_bench/evaluate_detector_{detector}_run{run}.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/evaluate_detector_{detector}_run{run}.tsv"
+    params:
+        model=get_detector_entry,
+        threshold=MB["threshold"],
+        cache=config["cache"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=get_detector_gpus,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.misalign_bench.evaluate --items {input.dataset} --detector {wildcards.detector}"
+        " --run {wildcards.run} --threshold {params.threshold} --model {params.model:q}"
+        " --cache {params.cache} --threads {threads} --out {output.predictions} > {log} 2>&1"
+
+
+rule misalign_bench_score_detectors:
+    """Coverage, FFR and AS per detector, run and dimension; the main table and both figures."""
+    input:
+        dataset=rules.misalign_bench_build_items.output.dataset,
+        taxonomy=CONSTRUCT["taxonomy"],
+        predictions=expand(f"{MB_OUT}/predictions/{{detector}}/run{{run}}.parquet",
+                           detector=get_detector_groups(), run=MB_RUNS),
+    output:
+        metrics=f"{MB_OUT}/metrics_per_run.parquet",
+        main=multiext(f"{MB_OUT}/table_main_results", ".csv", ".md", ".tex"),
+        formatted=multiext(f"{MB_OUT}/table_main_results_formatted", ".csv", ".md", ".tex"),
+        domains=multiext(f"{MB_OUT}/table_domain_alignment", ".csv", ".md", ".tex"),
+        scatter=multiext(f"{MB_OUT}/figure_coverage_vs_ffr", ".pdf", ".png"),
+        heatmap=multiext(f"{MB_OUT}/figure_domain_alignment", ".pdf", ".png"),
+    log:
+        "results/logs/misalign_bench/score_detectors.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/score_detectors.tsv"
+    params:
+        groups=json.dumps(get_detector_groups()),
+        scale=SCALE,
+        main=get_stem("main"),
+        domains=get_stem("domains"),
+        scatter=get_stem("scatter"),
+        heatmap=get_stem("heatmap"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.misalign_bench.results --items {input.dataset} --predictions {input.predictions}"
+        " --groups {params.groups:q} --taxonomy {input.taxonomy} --scale {params.scale}"
+        " --out-metrics {output.metrics} --main-table {params.main} --domain-table {params.domains}"
+        " --scatter {params.scatter} --heatmap {params.heatmap} > {log} 2>&1"
+
+
+rule misalign_bench_dataset_tables:
+    """Per-domain construction counts in the paper's columns; SAVACU's coverage of the dimensions."""
+    input:
+        dataset=rules.misalign_bench_build_items.output.dataset,
+        construction=rules.construct_count_construction.output.table[0],
+        taxonomy=CONSTRUCT["taxonomy"],
+    output:
+        counts=multiext(f"{MB_OUT}/table_domain_counts", ".csv", ".md", ".tex"),
+        coverage=multiext(f"{MB_OUT}/table_benchmark_coverage", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/misalign_bench/dataset_tables.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/dataset_tables.tsv"
+    params:
+        scale=SCALE,
+        counts=get_stem("counts"),
+        coverage=get_stem("coverage"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.misalign_bench.tables --items {input.dataset} --construction {input.construction}"
+        " --taxonomy {input.taxonomy} --scale {params.scale} --counts {params.counts}"
+        " --coverage {params.coverage} > {log} 2>&1"
+
+
+rule misalign_bench_check_claims:
+    """The abstract's claims next to the cells of this run's tables that measure them."""
+    input:
+        claims="papers/misalign_bench/claims.yaml",
+        main=rules.misalign_bench_score_detectors.output.main[0],
+        coverage=rules.misalign_bench_dataset_tables.output.coverage[0],
+    output:
+        claims=multiext(f"{MB_OUT}/table_claims", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/misalign_bench/check_claims.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/check_claims.tsv"
+    params:
+        scale=SCALE,
+        stem=get_stem("claims"),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.claims --claims {input.claims} --scale {params.scale} --out {params.stem} > {log} 2>&1"
+
+
+rule misalign_bench_report:
+    """Register the module's tables and figures in the HTML report; write its provenance manifest."""
+    input:
+        counts=report(f"{MB_OUT}/table_domain_counts.csv", caption="../report/misalign_bench_domain_counts.rst",
+                      category="1 Mis-Align Bench", labels={"table": "per-domain counts"}),
+        coverage=report(f"{MB_OUT}/table_benchmark_coverage.csv",
+                        caption="../report/misalign_bench_benchmark_coverage.rst",
+                        category="1 Mis-Align Bench", labels={"table": "dimension coverage vs benchmarks"}),
+        main=report(f"{MB_OUT}/table_main_results_formatted.csv",
+                    caption="../report/misalign_bench_main_results.rst",
+                    category="1 Mis-Align Bench", labels={"table": "main results"}),
+        domains=report(f"{MB_OUT}/table_domain_alignment.csv",
+                       caption="../report/misalign_bench_domain_alignment.rst",
+                       category="1 Mis-Align Bench", labels={"table": "per-domain Alignment Score"}),
+        scatter=report(f"{MB_OUT}/figure_coverage_vs_ffr.png",
+                       caption="../report/misalign_bench_coverage_vs_ffr.rst",
+                       category="1 Mis-Align Bench", labels={"figure": "Coverage vs FFR"}),
+        heatmap=report(f"{MB_OUT}/figure_domain_alignment.png",
+                       caption="../report/misalign_bench_domain_heatmap.rst",
+                       category="1 Mis-Align Bench", labels={"figure": "per-domain AS heatmap"}),
+        claims=report(f"{MB_OUT}/table_claims.csv", caption="../report/misalign_bench_claims.rst",
+                      category="1 Mis-Align Bench", labels={"table": "claims"}),
+    output:
+        manifest=f"{MB_OUT}/manifest.json",
+    log:
+        "results/logs/misalign_bench/report.log",
+    benchmark:
+        "results/benchmarks/misalign_bench/report.tsv"
+    params:
+        section=get_section_json("construct", "misalign_bench"),
+        inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"], "papers/misalign_bench/claims.yaml",
+                "papers/misalign_bench/related_benchmarks.csv"],
+        outputs=[*rules.misalign_bench_build_items.output, *rules.misalign_bench_score_detectors.output,
+                 *rules.misalign_bench_dataset_tables.output, *rules.misalign_bench_check_claims.output],
+        seed=config["seed"],
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.report.manifest --paper misalign_bench --config {params.section:q}"
+        " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
+        " --out {output.manifest} > {log} 2>&1"
+
+
+rule misalign_bench_all:
+    """Every table, figure and manifest of Mis-Align Bench."""
+    input:
+        rules.misalign_bench_report.output,
+        rules.misalign_bench_check_claims.output,
+        rules.misalign_bench_score_detectors.output,
+        rules.misalign_bench_dataset_tables.output,
