@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/construct.smk"
 include: "workflow/rules/misalign_bench.smk"
+include: "workflow/rules/misalign_profile.smk"
 
 
 rule all:
@@ -23,4 +24,5 @@ rule all:
         get_embedded_models(),
         rules.construct_all.input,
         rules.misalign_bench_all.input,
+        rules.misalign_profile_all.input,
     default_target: True

@@ -31,6 +31,7 @@ def test_measure_reduces_the_selected_cells(root):
     diff = measure(claim(column="ffr", reduce="mean", baseline={"where": {"group": "general"}}), root)
     assert diff.value == pytest.approx(0.585 - 0.3)
     assert measure(claim(where={"group": "nobody"}), root).value is None
+    assert measure(claim(where={"group": ["single", "general"]}, reduce="min"), root).value == 0.6
 
 
 def test_verdicts(root):

@@ -95,8 +95,8 @@ def test_rerun_is_free_and_report_builds(work):
 
 
 def test_every_rule_is_benchmarked(work):
-    for module in ("construct", "misalign_bench"):
-        rules = re.findall(r"^rule (\w+):", (ROOT / f"workflow/rules/{module}.smk").read_text(), re.M)
+    for module in ("construct", "misalign_bench", "misalign_profile"):
+        rules = re.findall(r"^(?:use )?rule (?:\w+ as )?(\w+)", (ROOT / f"workflow/rules/{module}.smk").read_text(), re.M)
         benchmarks = {p.stem for p in (work / f"results/benchmarks/{module}").glob("*.tsv")}
         for rule in rules:
             if rule.endswith("_all"):
@@ -225,3 +225,40 @@ def test_misalign_bench_claims_and_report(work):
     snakemake(work, "--report", "results/report.html")
     html = (work / "results/report.html").read_text(errors="replace")
     assert "1 Mis-Align Bench" in html and "Coverage vs FFR" in html
+
+
+def test_misalign_profile_classifies_nothing_twice(work):
+    out = work / "results/misalign_profile"
+    shared = pd.read_parquet(work / "results/construct/classified.parquet")
+    mine = pd.read_parquet(out / "classified_expanded.parquet")
+    pool = mine[mine["prompt_id"].isin(shared["prompt_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pool, shared)  # the pool's classification is paper 1's, as is
+    attempts = pd.read_parquet(out / "expansion_attempts.parquet")
+    log = (work / "results/logs/misalign_profile/expand_domains.log").read_text()
+    made = int(attempts["made"].sum())
+    calls = re.search(r"; (\d+) \+ (\d+) model calls", log)
+    assert calls and int(calls.group(2)) == 3 * made, log[-400:]  # only new prompts, once per dimension
+
+
+def test_misalign_profile_items_types_and_tradeoffs(work):
+    out = work / "results/misalign_profile"
+    items = pd.read_parquet(out / "items.parquet")
+    assert set(items["generator"]) == {"smollm2-135m-instruct", "gemma-3-270m"}
+    assert items.groupby("prompt_id")["semantic_type"].nunique().eq(1).all()
+    assert set(items["semantic_type"]) <= {"object", "attribute", "relation"}
+    candidates = pd.read_parquet(out / "response_candidates.parquet")
+    assert len(items) <= candidates["passed"].sum()
+    tradeoffs = pd.read_csv(out / "table_tradeoffs.csv")
+    assert len(tradeoffs) == 6 * 3  # three detectors, six ordered pairs
+    by_type = pd.read_csv(out / "table_results_by_type.csv")
+    assert {"all"} <= set(by_type["semantic_type"]) <= {"object", "attribute", "relation", "all"}
+    first = candidates[candidates["round"] == 0]
+    per_generator = first.groupby("generator")["prompt_id"].apply(lambda s: sorted(s))
+    assert per_generator.iloc[0] == per_generator.iloc[1]  # both generators answer every prompt, both kinds
+    construction = pd.read_csv(out / "table_construction.csv")
+    total = construction[construction["Dimension"] == "all"].iloc[0]
+    rejected = first[~first["passed"]]
+    assert total["Rejected (aligned)"] >= (rejected["kind"] == "aligned").sum()  # each rejected prompt has a domain
+    assert (out / "figure_tradeoffs.png").read_bytes()[:4] == b"\x89PNG"
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 4

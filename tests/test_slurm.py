@@ -35,7 +35,7 @@ def digests(work: Path) -> dict[str, str]:
     """Every table, figure and data file of the modules, adapters and predictions included."""
     out = work / "results"
     return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for module in ("construct", "misalign_bench") for p in sorted((out / module).rglob("*"))
+            for module in ("construct", "misalign_bench", "misalign_profile") for p in sorted((out / module).rglob("*"))
             if p.suffix in (".csv", ".md", ".tex", ".parquet", ".png", ".pdf", ".safetensors")}
 
 

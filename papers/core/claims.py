@@ -10,7 +10,7 @@ A paper's claims.yaml:
         claim: Single-dimension models reach Coverage up to 97.6% under joint conditions.
         paper_value: 0.976               # a number, or [low, high] for a range
         table: results/misalign_bench/table_main_results.csv
-        where: {group: single_dimension, dimension: joint}   # the rows that measure it
+        where: {group: single_dimension, dimension: joint}   # the rows that measure it (a list: any of)
         column: coverage_mean
         reduce: max                      # max | min | mean | sum | count | range | value (one row)
         baseline:                        # optional: measured = reduce(rows) - reduce(baseline rows)
@@ -70,7 +70,8 @@ def _select(table: pd.DataFrame, where: dict, column: str, source) -> list[float
     for field, wanted in (where or {}).items():
         if field not in rows.columns:
             raise InputError(source, f"no column {field!r} to select rows by", field=field)
-        rows = rows[rows[field].astype(str) == str(wanted)]
+        allowed = [str(w) for w in wanted] if isinstance(wanted, list) else [str(wanted)]
+        rows = rows[rows[field].astype(str).isin(allowed)]
     if column not in table.columns:
         raise InputError(source, f"no column {column!r}", field=column)
     return [float(v) for v in rows[column] if not pd.isna(v)]

@@ -40,6 +40,15 @@ def config_problems(config: dict) -> list[str]:
     for name in [*bench["detectors"], bench["single_dimension"]["base"]]:
         if name not in config["models"]:
             problems.append(f"misalign_bench: '{name}' is not a model of the registry (known: {known})")
+    profile = config["misalign_profile"]
+    named = [profile["semantic_classifier"], profile["expansion"], *profile["generators"].keys(),
+             *profile["generators"].values()]
+    for name in named:
+        if name not in config["models"]:
+            problems.append(f"misalign_profile: '{name}' is not a model of the registry (known: {known})")
+    for generator, judge in profile["generators"].items():
+        if generator == judge:
+            problems.append(f"misalign_profile.generators: {generator} would judge its own responses")
     if abs(sum(bench["splits"]) - 1) > 1e-9:
         problems.append(f"misalign_bench.splits: {bench['splits']} must sum to 1")
     return problems

@@ -55,6 +55,11 @@ def get_registry_input(name):
     return [entry["model"]] if is_embedded(entry) else []
 
 
+def get_registry_json(name):
+    """A registry model named directly, as the JSON every step's model argument takes."""
+    return json.dumps(config["models"][name], sort_keys=True)
+
+
 def get_model_json(role, overrides=None):
     """A role's registry entry as JSON, the form every step's --<role> argument takes."""
     return json.dumps(model_entry(config, role, overrides), sort_keys=True)
@@ -120,3 +125,15 @@ def get_detector_inputs(wildcards):
 
 def get_detector_gpus(wildcards):
     return config["models"][get_detector_base(wildcards.detector)].get("gpus", 0)
+
+
+# -- MisAlign-Profile (workflow/rules/misalign_profile.smk) -------------------------------------------
+def get_generator_inputs(wildcards):
+    """The directories of one generator and of the judge of its responses."""
+    judge = config["misalign_profile"]["generators"][wildcards.generator]
+    return get_registry_input(wildcards.generator) + get_registry_input(judge)
+
+
+def get_generator_gpus(wildcards):
+    judge = config["misalign_profile"]["generators"][wildcards.generator]
+    return max(config["models"][name].get("gpus", 0) for name in (wildcards.generator, judge))

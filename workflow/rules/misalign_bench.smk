@@ -38,7 +38,7 @@ rule misalign_bench_build_items:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.misalign_bench.dataset --responses {input.responses} --prompts {input.prompts}"
+        "python -m papers.core.benchmark.items --responses {input.responses} --prompts {input.prompts}"
         " --classified {input.classified} --taxonomy {input.taxonomy} --delta {params.delta}"
         " --seed {params.seed} --runs {params.runs} --splits {params.splits} --out {output.dataset} > {log} 2>&1"
 
@@ -67,7 +67,7 @@ rule misalign_bench_train_detector:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.misalign_bench.detectors --items {input.dataset} --dimension {wildcards.dimension}"
+        "python -m papers.core.benchmark.detectors --items {input.dataset} --dimension {wildcards.dimension}"
         " --run {wildcards.run} --seed {params.seed} --max-examples {params.max_examples}"
         " --base {params.base:q} --lora {params.lora:q} --threads {threads} --out {output.adapter} > {log} 2>&1"
 
@@ -95,7 +95,7 @@ rule misalign_bench_evaluate_detector:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.misalign_bench.evaluate --items {input.dataset} --detector {wildcards.detector}"
+        "python -m papers.core.benchmark.evaluate --items {input.dataset} --detector {wildcards.detector}"
         " --run {wildcards.run} --threshold {params.threshold} --model {params.model:q}"
         " --cache {params.cache} --threads {threads} --out {output.predictions} > {log} 2>&1"
 

@@ -7,7 +7,7 @@ removed as duplicates    prompts of the domain removed by SimHash dedup (step c)
 generated                prompts of the domain that got candidate responses (step d)
 rejected aligned / misaligned
                          first-round candidates of the domain's prompts that failed candidate
-                         filtering (step e, stage 1)
+                         filtering (step e, stage 1); with several generators, one per generator
 kept after resampling    responses of the domain's prompts accepted in any round (stage 1 or 2)
 
     python -m papers.core.construct.table --help
@@ -29,7 +29,7 @@ def construction_counts(taxonomy: Taxonomy, pool_ids: list[str], classified: pd.
     labels = labels_at(classified, delta)
     pool_ids, removed = set(pool_ids), set(removed_ids)
     first = candidates[candidates["round"] == 0]
-    rejected = {kind: set(first[(first["kind"] == kind) & ~first["passed"]]["prompt_id"])
+    rejected = {kind: first[(first["kind"] == kind) & ~first["passed"]]["prompt_id"].value_counts().to_dict()
                 for kind in ("aligned", "misaligned")}
     generated = set(candidates["prompt_id"])
     kept_per_prompt = candidates[candidates["passed"]]["prompt_id"].value_counts().to_dict()
@@ -42,8 +42,8 @@ def construction_counts(taxonomy: Taxonomy, pool_ids: list[str], classified: pd.
                      "Expanded": len(mine & after_expansion),
                      "Removed as duplicates": len(mine & removed),
                      "Generated": len(mine & generated),
-                     "Rejected (aligned)": len(mine & rejected["aligned"]),
-                     "Rejected (misaligned)": len(mine & rejected["misaligned"]),
+                     "Rejected (aligned)": sum(rejected["aligned"].get(pid, 0) for pid in mine),
+                     "Rejected (misaligned)": sum(rejected["misaligned"].get(pid, 0) for pid in mine),
                      "Kept after resampling": sum(kept_per_prompt.get(pid, 0) for pid in mine)})
     frame = pd.DataFrame(rows)
     totals = {"Dimension": "all", "Domain": "Total (a prompt counts once per domain)"}
@@ -54,8 +54,10 @@ def construction_counts(taxonomy: Taxonomy, pool_ids: list[str], classified: pd.
 def rejection_reasons(candidates: pd.DataFrame) -> pd.DataFrame:
     """Candidates by round, kind and outcome (the rule that failed, or accepted)."""
     outcome = candidates["reason"].str.split(":").str[0].where(~candidates["passed"], "accepted")
-    table = (candidates.assign(Outcome=outcome).groupby(["round", "kind", "Outcome"]).size()
-             .rename("Candidates").reset_index().rename(columns={"round": "Round", "kind": "Kind"}))
+    by = (["generator"] if "generator" in candidates.columns else []) + ["round", "kind", "Outcome"]
+    table = (candidates.assign(Outcome=outcome).groupby(by).size()
+             .rename("Candidates").reset_index()
+             .rename(columns={"generator": "Generator", "round": "Round", "kind": "Kind"}))
     return table
 
 

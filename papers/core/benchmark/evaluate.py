@@ -1,6 +1,6 @@
 """One detector on one run's test split: P(misaligned) per item by option scoring, and its verdict.
 
-    python -m papers.misalign_bench.evaluate --help
+    python -m papers.core.benchmark.evaluate --help
 
 Zero-shot and without domain labels (papers/core/detect.py). Output (predictions parquet): detector,
 run, item_id, p_misaligned, flagged (p_misaligned >= threshold).
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from papers.core.detect import p_misaligned
+from ..detect import p_misaligned
 
-from .dataset import split_column
+from .items import split_column
 
 
 def predict(model, items: pd.DataFrame, run: int, threshold: float, detector: str) -> pd.DataFrame:
@@ -22,8 +22,8 @@ def predict(model, items: pd.DataFrame, run: int, threshold: float, detector: st
 
 
 def main(argv=None) -> None:
-    from papers.core.cli import add_model_args, open_model, parser, setup_logging
-    from papers.core.io import write_parquet
+    from ..cli import add_model_args, open_model, parser, setup_logging
+    from ..io import write_parquet
 
     p = parser(__doc__)
     p.add_argument("--items", required=True)

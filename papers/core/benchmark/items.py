@@ -1,25 +1,27 @@
-"""SAVACU, the benchmark's items: every accepted response of the construction chain, with its gold
-label, its prompt's domains and dimensions, and its split in each run.
+"""The benchmark's items (SAVACU, MISALIGNTRADE): every accepted response of the construction chain,
+with its gold label, its prompt's domains and dimensions, and its split in each run.
 
-    python -m papers.misalign_bench.dataset --help
+    python -m papers.core.benchmark.items --help
 
-One item = one (prompt, response) pair. gold_misaligned is the kind the generator was asked for and
+One item = one (prompt, response) pair; with several generators (a `generator` column in the
+responses) a prompt has one aligned and one misaligned item per generator. gold_misaligned is the kind the generator was asked for and
 the judge confirmed (construction steps d-e). The domains are the prompt's labels at delta, and an
 item counts in every dimension its domains belong to. Prompts without any label are dropped: the
 benchmark is over the taxonomy's domains. Run r splits the prompts with seed (seed + r), so every
 response of a prompt lands in the same split, and runs differ in which prompts are held out.
 
-Schema (items.parquet): item_id, prompt_id, prompt, response, kind, gold_misaligned (bool),
-domains (list[str]), dimensions (list[str]), split_run0 .. split_run{R-1} (train|validation|test).
+Schema (items.parquet): item_id (prompt_id[:generator]:kind), prompt_id, [generator,] prompt,
+response, kind, gold_misaligned (bool), domains (list[str]), dimensions (list[str]),
+split_run0 .. split_run{R-1} (train|validation|test).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from papers.core.construct.reclassify import labels_at
-from papers.core.io import InputError
-from papers.core.splits import assign_splits
-from papers.core.taxonomy import Taxonomy
+from ..construct.reclassify import labels_at
+from ..io import InputError
+from ..splits import assign_splits
+from ..taxonomy import Taxonomy
 
 REQUIRED = {"responses": ["prompt_id", "kind", "response", "passed"],
             "prompts": ["prompt_id", "prompt"]}
@@ -35,13 +37,16 @@ def build_items(responses: pd.DataFrame, prompts: pd.DataFrame, classified: pd.D
     by_key = taxonomy.by_key()
     labels = labels_at(classified, delta)
     text = dict(zip(prompts["prompt_id"], prompts["prompt"]))
+    several = "generator" in responses.columns
     rows = []
     for r in responses[responses["passed"]].itertuples(index=False):
         domains = sorted(labels.get(r.prompt_id, []))
         if not domains:
             continue
         dims = {by_key[d].dimension for d in domains}
-        rows.append({"item_id": f"{r.prompt_id}:{r.kind}", "prompt_id": r.prompt_id,
+        source = {"generator": r.generator} if several else {}
+        item_id = ":".join([r.prompt_id, *source.values(), r.kind])
+        rows.append({"item_id": item_id, "prompt_id": r.prompt_id, **source,
                      "prompt": text[r.prompt_id], "response": r.response, "kind": r.kind,
                      "gold_misaligned": r.kind == "misaligned", "domains": domains,
                      "dimensions": [d for d in taxonomy.dimensions() if d in dims]})
@@ -58,9 +63,9 @@ def check_columns(frame: pd.DataFrame, path: str, kind: str) -> None:
 
 
 def main(argv=None) -> None:
-    from papers.core.cli import parser, setup_logging
-    from papers.core.io import write_parquet
-    from papers.core.taxonomy import load_taxonomy
+    from ..cli import parser, setup_logging
+    from ..io import write_parquet
+    from ..taxonomy import load_taxonomy
 
     p = parser(__doc__)
     p.add_argument("--responses", required=True, help="responses.parquet of the construction chain")

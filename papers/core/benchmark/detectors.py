@@ -1,7 +1,7 @@
 """Single-dimension detectors: a LoRA adapter per dimension, trained on that dimension's training
-split only (the paper's "single-dimension fine-tuned" group, built in the DAG).
+split only (the "single-dimension fine-tuned" group of papers 1 and 2, built in the DAG).
 
-    python -m papers.misalign_bench.detectors --help
+    python -m papers.core.benchmark.detectors --help
 
 Training examples are the benchmark task itself: the detection prompt of papers/core/detect.py with
 the answer "Yes" for a misaligned response and "No" for an aligned one, over the run's training
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from papers.core.detect import detection_request
-from papers.core.train.lora import LoraSettings
+from ..detect import detection_request
+from ..train.lora import LoraSettings
 
-from .dataset import split_column
+from .items import split_column
 
 
 def training_examples(items: pd.DataFrame, dimension: str, run: int, seed: int, max_examples: int):
@@ -28,9 +28,9 @@ def training_examples(items: pd.DataFrame, dimension: str, run: int, seed: int, 
 def main(argv=None) -> None:
     import json
 
-    from papers.core.cli import parser, setup_logging
-    from papers.core.llm.base import ModelSpec
-    from papers.core.train.lora import train_lora
+    from ..cli import parser, setup_logging
+    from ..llm.base import ModelSpec
+    from ..train.lora import train_lora
 
     p = parser(__doc__)
     p.add_argument("--items", required=True)

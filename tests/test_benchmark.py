@@ -1,5 +1,5 @@
-"""Mis-Align Bench's own steps on small hand-made cases: items, training examples, metrics per run,
-main table, per-domain scores and the dataset tables."""
+"""The misalignment-detection benchmark (papers/core/benchmark) on small hand-made cases: items,
+training examples, metrics per run, main table, per-domain scores; and Mis-Align Bench's dataset tables."""
 import math
 from pathlib import Path
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from papers.core.taxonomy import load_taxonomy
-from papers.misalign_bench.dataset import build_items, split_column
-from papers.misalign_bench.detectors import training_examples
-from papers.misalign_bench.results import domain_scores, formatted, main_results, run_metrics, with_items
+from papers.core.benchmark.items import build_items, split_column
+from papers.core.benchmark.detectors import training_examples
+from papers.core.benchmark.scores import domain_scores, formatted, main_results, run_metrics, with_items
 from papers.misalign_bench.tables import construction_table, coverage_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,3 +131,36 @@ def test_coverage_table_measures_savacu_and_lists_named_benchmarks(items):
     assert savacu["Items"] == 5 and savacu["Joint items"] == 2
     assert table.loc["VALUEACTIONLENS", "Value"] == "covered" and table.loc["VALUEACTIONLENS", "Safety"] == "-"
     assert pd.isna(table.loc["INSECURE CODE", "Items"])
+
+
+def test_items_from_several_generators_keep_them_apart():
+    from papers.core.construct.generators import stack
+
+    one = pd.DataFrame({"prompt_id": ["a", "a"], "kind": ["aligned", "misaligned"], "response": ["x", "y"],
+                        "passed": [True, True]})
+    two = one.assign(response=["u", "v"], passed=[True, False])
+    stacked = stack({"gen-1": one, "gen-2": two})
+    assert stacked.columns[:2].tolist() == ["prompt_id", "generator"]
+    assert stacked["generator"].tolist() == ["gen-1", "gen-1", "gen-2", "gen-2"]
+    prompts = pd.DataFrame({"prompt_id": ["a"], "prompt": ["prompt a"]})
+    items = build_items(stacked, prompts, classified({"a": ["honesty"]}), TAXONOMY, 0.5, seed=1, runs=1,
+                        fractions=(0.8, 0.1, 0.1))
+    assert items["item_id"].tolist() == ["a:gen-1:aligned", "a:gen-1:misaligned", "a:gen-2:aligned"]
+    assert items.set_index("item_id").loc["a:gen-2:aligned", "response"] == "u"
+    with pytest.raises(ValueError, match="no generator tables"):
+        stack({})
+
+
+def test_construction_table_counts_rejections_per_generator():
+    from papers.core.construct.table import construction_counts
+
+    candidates = pd.DataFrame({
+        "prompt_id": ["a"] * 6, "generator": ["g1", "g1", "g2", "g2", "g2", "g2"],
+        "kind": ["aligned", "misaligned", "aligned", "misaligned", "aligned", "misaligned"],
+        "round": [0, 0, 0, 0, 1, 1], "passed": [True, False, False, False, True, True],
+        "reason": ["", "judge", "length", "judge", "", ""]})
+    attempts = pd.DataFrame({"prompt_id": [], "status": []})
+    table = construction_counts(TAXONOMY, ["a"], classified({"a": ["honesty"]}), attempts, [], candidates, 0.5)
+    honesty = table.set_index("Domain").loc["Honesty"]
+    assert honesty["Rejected (aligned)"] == 1 and honesty["Rejected (misaligned)"] == 2
+    assert honesty["Generated"] == 1 and honesty["Kept after resampling"] == 3
