@@ -237,16 +237,19 @@ def test_misalign_profile_classifies_nothing_twice(work):
     log = (work / "results/logs/misalign_profile/expand_domains.log").read_text()
     made = int(attempts["made"].sum())
     calls = re.search(r"; (\d+) \+ (\d+) model calls", log)
-    assert calls and int(calls.group(2)) == 3 * made, log[-400:]  # only new prompts, once per dimension
+    expander_calls, classifier_calls = int(calls.group(1)), int(calls.group(2))
+    # The classifier saw only the new prompts, once per dimension; a rerun replays all from the cache.
+    assert classifier_calls == 3 * made or expander_calls == classifier_calls == 0, log[-400:]
 
 
 def test_misalign_profile_items_types_and_tradeoffs(work):
     out = work / "results/misalign_profile"
     items = pd.read_parquet(out / "items.parquet")
-    assert set(items["generator"]) == {"smollm2-135m-instruct", "gemma-3-270m"}
+    candidates = pd.read_parquet(out / "response_candidates.parquet")
+    assert set(candidates["generator"]) == {"smollm2-135m-instruct", "gemma-3-270m"}
+    assert set(items["generator"]) <= set(candidates["generator"])  # a generator may have nothing accepted
     assert items.groupby("prompt_id")["semantic_type"].nunique().eq(1).all()
     assert set(items["semantic_type"]) <= {"object", "attribute", "relation"}
-    candidates = pd.read_parquet(out / "response_candidates.parquet")
     assert len(items) <= candidates["passed"].sum()
     tradeoffs = pd.read_csv(out / "table_tradeoffs.csv")
     assert len(tradeoffs) == 6 * 3  # three detectors, six ordered pairs

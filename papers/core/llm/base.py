@@ -19,7 +19,7 @@ from .types import GenerateRequest, ScoreRequest
 
 # Bump a backend's number when its answer to the same request changes (a new sampling scheme, a
 # tokenisation fix): it is part of every cache key, so old answers are never served for new code.
-BACKEND_IMPL = {"hf": 2, "vllm": 1, "openai": 1}
+BACKEND_IMPL = {"hf": 3, "vllm": 2, "openai": 1}
 
 
 @dataclass(frozen=True)

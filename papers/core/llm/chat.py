@@ -9,6 +9,8 @@ generation prompt added. Base models (Gemma-3-270m) have none and get a plain tr
     Assistant:
 
 and every option to score is then read as the text after "Assistant: " (a leading space is added).
+A base model given a transcript tends to go on writing the next turns; its reply ends where it
+starts a new "User:" line (`reply_text`).
 """
 from __future__ import annotations
 
@@ -43,6 +45,13 @@ def render(tokenizer, messages: Chat, chat_template: str = "auto") -> str:
         [{"role": r, "content": c} for r, c in messages], tokenize=False, add_generation_prompt=True)
 
 
+def reply_text(generated: str, plain: bool) -> str:
+    """The reply in a generated continuation: for a plain transcript, the text before the next turn."""
+    if plain:
+        generated = generated.split("\nUser:", 1)[0]
+    return generated.strip()
+
+
 def option_text(option: str, plain: bool) -> str:
     """The continuation scored for an option: after 'Assistant:' a space separates the reply."""
     return " " + option if plain and not option.startswith((" ", "\n")) else option
@@ -61,6 +70,9 @@ class PromptEncoding:
         # Chat templates that write BOS themselves must not get a second one.
         add_special = not (bos and text.startswith(bos))
         return list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
+
+    def reply(self, generated: str) -> str:
+        return reply_text(generated, self.plain)
 
     def encode_options(self, options: Sequence[str]) -> list[list[int]]:
         ids = [list(self.tokenizer(option_text(o, self.plain), add_special_tokens=False)["input_ids"])

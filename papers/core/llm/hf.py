@@ -84,7 +84,7 @@ class HFBackend(PromptEncoding, Backend):
                 gen = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
                 texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
                 for i, text in zip(chunk, texts):
-                    out[i] = text.strip()
+                    out[i] = self.reply(text)
         return out  # type: ignore[return-value]
 
     # -- scoring -----------------------------------------------------------------------------------

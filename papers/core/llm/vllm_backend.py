@@ -84,7 +84,7 @@ class VLLMBackend(PromptEncoding, Backend):
             prompts.append(TokensPrompt(prompt_token_ids=self.encode_prompt(r.messages)))
             params.append(p)
         outs = self.llm.generate(prompts, params, use_tqdm=False)
-        return [o.outputs[0].text.strip() for o in outs]
+        return [self.reply(o.outputs[0].text) for o in outs]
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
