@@ -20,6 +20,7 @@ def test_chat_model_uses_its_template_and_base_model_a_plain_transcript(smollm2,
     assert gemma.encode_prompt(messages)[0] == gemma.tokenizer.bos_token_id  # Gemma needs its BOS
     # A base model's reply ends where it starts the next turn of the transcript; a chat model's does not.
     assert gemma.reply(" Yes, it is.\n\nUser: And the sea?\nAssistant: Also.") == "Yes, it is."
+    assert gemma.reply(" 391\n\nUser") == "391"
     assert smollm2.reply(" Yes.\nUser: quoted\n") == "Yes.\nUser: quoted"
     long = gemma.generate([GenerateRequest(user("Name a colour."), Sampling(max_new_tokens=40))])[0]
     assert "\nUser:" not in long

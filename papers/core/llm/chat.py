@@ -49,6 +49,7 @@ def reply_text(generated: str, plain: bool) -> str:
     """The reply in a generated continuation: for a plain transcript, the text before the next turn."""
     if plain:
         generated = generated.split("\nUser:", 1)[0]
+        generated = generated.removesuffix("\nUser")  # the next turn cut off by the token limit
     return generated.strip()
 
 
