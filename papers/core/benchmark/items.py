@@ -62,12 +62,8 @@ def check_columns(frame: pd.DataFrame, path: str, kind: str) -> None:
         raise InputError(path, f"missing column(s) {', '.join(missing)}", field=missing[0])
 
 
-def main(argv=None) -> None:
-    from ..cli import parser, setup_logging
-    from ..io import write_parquet
-    from ..taxonomy import load_taxonomy
-
-    p = parser(__doc__)
+def add_arguments(p) -> None:
+    """The command-line inputs of an items step (a paper's own items step adds to them)."""
     p.add_argument("--responses", required=True, help="responses.parquet of the construction chain")
     p.add_argument("--prompts", required=True, help="the deduplicated prompts (prompt_id, prompt)")
     p.add_argument("--classified", required=True, help="classified_expanded.parquet")
@@ -77,13 +73,27 @@ def main(argv=None) -> None:
     p.add_argument("--runs", type=int, required=True)
     p.add_argument("--splits", type=float, nargs=3, required=True, metavar=("TRAIN", "VAL", "TEST"))
     p.add_argument("--out", required=True)
-    a = p.parse_args(argv)
-    log = setup_logging()
+
+
+def items_from_arguments(a) -> pd.DataFrame:
+    from ..taxonomy import load_taxonomy
+
     responses, prompts = pd.read_parquet(a.responses), pd.read_parquet(a.prompts)
     check_columns(responses, a.responses, "responses")
     check_columns(prompts, a.prompts, "prompts")
-    items = build_items(responses, prompts, pd.read_parquet(a.classified), load_taxonomy(a.taxonomy),
-                        a.delta, a.seed, a.runs, tuple(a.splits))
+    return build_items(responses, prompts, pd.read_parquet(a.classified), load_taxonomy(a.taxonomy),
+                       a.delta, a.seed, a.runs, tuple(a.splits))
+
+
+def main(argv=None) -> None:
+    from ..cli import parser, setup_logging
+    from ..io import write_parquet
+
+    p = parser(__doc__)
+    add_arguments(p)
+    a = p.parse_args(argv)
+    log = setup_logging()
+    items = items_from_arguments(a)
     write_parquet(a.out, items)
     log.info("%d items from %d prompts (%d misaligned); test items per run: %s", len(items),
              items["prompt_id"].nunique(), int(items["gold_misaligned"].sum()),
