@@ -16,6 +16,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/construct.smk"
 include: "workflow/rules/misalign_bench.smk"
 include: "workflow/rules/misalign_profile.smk"
+include: "workflow/rules/ledger.smk"
 
 
 rule all:
@@ -25,4 +26,5 @@ rule all:
         rules.construct_all.input,
         rules.misalign_bench_all.input,
         rules.misalign_profile_all.input,
+        rules.claims.output,
     default_target: True

@@ -265,3 +265,5 @@ def test_misalign_profile_items_types_and_tradeoffs(work):
     assert (out / "figure_tradeoffs.png").read_bytes()[:4] == b"\x89PNG"
     claims = pd.read_csv(out / "table_claims.csv")
     assert len(claims) == 4
+    ledger = pd.read_csv(work / "results/claims.csv")
+    assert ledger["paper"].str.startswith(("Mis-Align Bench", "MisAlign-Profile")).all() and len(ledger) == 6 + 4
