@@ -24,7 +24,7 @@ def tradeoff_heatmaps(matrix: pd.DataFrame, detectors: list[str], stem, scale: s
                 if not np.isnan(grid[i, j]):
                     ax.text(j, i, f"{grid[i, j]:.0%}", ha="center", va="center", fontsize=7)
         ax.set_xticks(range(3), DIMENSIONS, rotation=30, fontsize=7)
-        ax.set_yticks(range(3), DIMENSIONS, fontsize=7)
+        ax.set_yticks(range(3), DIMENSIONS if ax is axes[0][0] else [], fontsize=7)
         ax.set_title(detector, fontsize=8)
         ax.set_xlabel("also carries d2", fontsize=7)
     axes[0][0].set_ylabel("AS on d1", fontsize=7)
@@ -44,6 +44,7 @@ def as_by_type(table: pd.DataFrame, detectors: list[str], stem, scale: str) -> N
         ax.bar(np.arange(len(detectors)) + (k - 1) * width, np.nan_to_num(means), width,
                yerr=np.nan_to_num(stds), capsize=2, label=t)
     ax.set_xticks(range(len(detectors)), detectors, rotation=25, ha="right", fontsize=7)
-    ax.set(ylim=(0, 1), ylabel="Alignment Score (joint)", title=f"AS by semantic type ({scale} scale)")
-    ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper center")
+    ax.set(ylim=(0, 1.18), yticks=np.linspace(0, 1, 6), ylabel="Alignment Score (joint)",
+           title=f"AS by semantic type ({scale} scale)")
+    ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper center")  # above the bars' range
     save_figure(fig, stem)
