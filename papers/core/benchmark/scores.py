@@ -82,4 +82,4 @@ def formatted(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
         out[title] = [cell(a, b) for a, b in zip(table[f"{m}_mean"], table[f"{m}_std"])]
     out["runs"] = table["runs"]
     out["test items"] = table["test_items"].round().astype(int)
-    return out.rename(columns={"group": "group", "detector": "model"})
+    return out.rename(columns={"detector": "model"})
