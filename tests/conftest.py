@@ -1,5 +1,7 @@
-"""Shared fixtures: the embedded models (materialised by `make test` before pytest runs)."""
+"""Shared fixtures: the embedded models (materialised by `make test` before pytest runs), and one
+uninterrupted run of the tiny test DAG that the end-to-end and crash-safety tests share."""
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,20 @@ def smollm2():
 def gemma():
     from papers.core.llm.base import ModelSpec, load_backend
     return load_backend(ModelSpec(backend="hf", model=str(model_dir("gemma-3-270m"))))
+
+
+@dataclass(frozen=True)
+class DagRun:
+    work: Path                # the scratch working directory; later tests may add to it
+    digests: dict[str, str]   # tests.dag.result_digests, taken as soon as the run ended
+    cache: dict[str, str]     # tests.dag.cache_rows, likewise
+
+
+@pytest.fixture(scope="session")
+def dag_run(tmp_path_factory) -> DagRun:
+    """The tiny DAG run once from clean (minutes); its outputs are the reference other runs must equal."""
+    from tests.dag import cache_rows, link_work, result_digests, snakemake
+
+    work = link_work(tmp_path_factory.mktemp("dag"))
+    snakemake(work)
+    return DagRun(work, result_digests(work), cache_rows(work))

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from papers.core.cache import CachedModel, CallCache, call_key
+from papers.core.cache import CALL_LOG, CachedModel, CallCache, call_key
 from papers.core.llm.types import GenerateRequest, Sampling, ScoreRequest, user
 from tests.fakes import FAKE_SPEC, FakeBackend, fake_answer, fake_scores
 
@@ -68,10 +68,11 @@ def _rows(path):
 
 
 def test_sigkill_mid_run_loses_nothing_answered(tmp_path):
-    db = tmp_path / "c.sqlite"
+    db, log = tmp_path / "c.sqlite", tmp_path / "calls.log"
+    env = {**os.environ, CALL_LOG: str(log)}
     n = 60
     proc = subprocess.Popen([sys.executable, WORKER, db, "0", str(n), "0.15", "4"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 60
     while time.time() < deadline:
         if db.exists() and _rows(db) >= 12:
@@ -83,11 +84,53 @@ def test_sigkill_mid_run_loses_nothing_answered(tmp_path):
     assert 12 <= stored < n, stored
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        keys = {k for (k,) in con.execute("SELECT key FROM calls")}
+    reported = log.read_text().splitlines()
+    assert set(reported) <= keys  # every call reported as answered survived the kill
     rerun = subprocess.run([sys.executable, WORKER, db, "0", str(n), "0", "4"],
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True, check=True, env=env)
     lines = rerun.stdout.splitlines()
     assert lines[0] == f"calls={n - stored}"  # nothing already answered is asked again
     assert lines[1:] == [f"q{i}#0" for i in range(n)]
+    reported = log.read_text().splitlines()
+    assert len(reported) == len(set(reported)) == n  # each call answered exactly once over both runs
+
+
+def test_call_log_lists_each_answered_call_once(tmp_path, monkeypatch):
+    requests = [GenerateRequest(user(f"q{i}")) for i in range(10)]
+    model, _ = cached(tmp_path)
+    model.generate(requests)
+    assert not (tmp_path / "calls.log").exists()  # unset: nothing written
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv(CALL_LOG, str(log))
+    more = [GenerateRequest(user(f"q{i}")) for i in range(5, 15)]
+    model, _ = cached(tmp_path)
+    assert model.generate(more) == [fake_answer(r) for r in more]
+    keys = [call_key(FAKE_SPEC.key(), r.key())[0] for r in more[5:]]
+    assert log.read_text().splitlines() == keys  # only the cache misses, in the order answered
+    cached(tmp_path)[0].generate(more)
+    assert log.read_text().splitlines() == keys  # a cached rerun answers nothing
+
+
+class RacedBackend(FakeBackend):
+    """Another process stores its own answer to every request while this one is computing."""
+
+    def __init__(self, spec, cache):
+        super().__init__(spec)
+        self.cache = cache
+
+    def generate(self, requests):
+        self.cache.put_many([(call_key(self.spec.key(), r.key())[0], "{}", "theirs") for r in requests])
+        return super().generate(requests)
+
+
+def test_the_stored_answer_wins_a_race(tmp_path):
+    cache = CallCache(tmp_path / "c.sqlite")
+    model = CachedModel(FAKE_SPEC, cache, loader=lambda s: RacedBackend(s, cache))
+    requests = [GenerateRequest(user(f"q{i}")) for i in range(6)]
+    # This run uses what a rerun will read from the cache, not its own answer that lost the race.
+    assert model.generate(requests) == ["theirs"] * 6
+    assert cached(tmp_path)[0].generate(requests) == ["theirs"] * 6
 
 
 def test_two_processes_writing_at_once_do_not_corrupt(tmp_path):

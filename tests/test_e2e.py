@@ -1,39 +1,25 @@
 """The real DAG, end to end, on the tiny test config with the real embedded models.
 
 It runs in a scratch working directory whose data/, resources/ (the materialised models) and code
-are links to this checkout, so results/ and the call cache are fresh for the test.
+are links to this checkout, so results/ and the call cache are fresh for the test (tests/dag.py;
+the run itself is the session fixture `dag_run` of tests/conftest.py, shared with the crash tests).
 """
 import hashlib
 import json
 import math
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.dag import LINKED, ROOT, SNAKEMAKE, snakemake  # noqa: F401 (LINKED, SNAKEMAKE: once defined here)
+
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-LINKED = ["Snakefile", "config", "data", "papers", "profiles", "resources", "tests", "workflow"]
-
-
-def snakemake(work: Path, *args: str) -> str:
-    result = subprocess.run([SNAKEMAKE, "--configfile", "tests/config/test.yaml", "--cores", "2", *args],
-                            cwd=work, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    return result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    work = tmp_path_factory.mktemp("dag")
-    for name in LINKED:
-        (work / name).symlink_to(ROOT / name)
-    snakemake(work)
-    return work
+def work(dag_run):
+    return dag_run.work
 
 
 def test_classification_probabilities(work):
@@ -95,7 +81,7 @@ def test_rerun_is_free_and_report_builds(work):
 
 
 def test_every_rule_is_benchmarked(work):
-    for module in ("construct", "misalign_bench", "misalign_profile"):
+    for module in ("construct", "misalign_bench", "misalign_profile", "demo_safetybench"):
         rules = re.findall(r"^(?:use )?rule (?:\w+ as )?(\w+)", (ROOT / f"workflow/rules/{module}.smk").read_text(), re.M)
         benchmarks = {p.stem for p in (work / f"results/benchmarks/{module}").glob("*.tsv")}
         for rule in rules:
@@ -266,4 +252,63 @@ def test_misalign_profile_items_types_and_tradeoffs(work):
     claims = pd.read_csv(out / "table_claims.csv")
     assert len(claims) == 4
     ledger = pd.read_csv(work / "results/claims.csv")
-    assert ledger["paper"].str.startswith(("Mis-Align Bench", "MisAlign-Profile")).all() and len(ledger) == 6 + 4
+    assert ledger["paper"].str.startswith(("Mis-Align Bench", "MisAlign-Profile", "Demo-SafetyBench")).all()
+    assert len(ledger) == 6 + 4 + 4
+
+
+def test_demo_safetybench_keeps_the_human_ratings_and_rates_every_framing(work):
+    out = work / "results/demo_safetybench"
+    human = pd.read_parquet(out / "human_ratings.parquet")
+    assert len(human) == 32 and human["rater_gender"].notna().all()  # the fixture's 8 x 4, demographics kept
+    items = pd.read_parquet(out / "items.parquet")
+    assert set(human["item_id"]) <= set(items["item_id"])
+    assert (items.loc[items["source"] == "dices", "human_ratings"] == 4).all()
+    for rater in ("smollm2-135m-instruct", "gemma-3-270m"):
+        ratings = pd.read_parquet(out / f"ratings/{rater}.parquet")
+        assert len(ratings) == len(items) * 3  # unframed, Man, Woman
+        assert ratings["p_unsafe"].between(0, 1).all() and (ratings["mode"] == "score").all()
+    counts = pd.read_csv(out / "table_domain_counts.csv").set_index("Domain")
+    assert counts.at["All items", "Human ratings"] == 32 and counts.at["All items", "DICES conversations"] == 8
+
+
+def test_demo_safetybench_rating_equals_a_direct_call(work):
+    import yaml
+
+    from papers.core.llm.base import ModelSpec, load_backend
+    from papers.core.llm.types import ScoreRequest
+    from papers.demo_safetybench.framing import framings
+    from papers.demo_safetybench.rate import rating_prompt
+
+    out = work / "results/demo_safetybench"
+    items = pd.read_parquet(out / "items.parquet").set_index("item_id")
+    ratings = pd.read_parquet(out / "ratings/smollm2-135m-instruct.parquet")
+    row = ratings[ratings["framing"] == "gender=Woman"].iloc[0]
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    model = load_backend(ModelSpec.from_config(config["models"]["smollm2-135m-instruct"]))
+    woman = [f for f in framings(["gender"]) if f.name == "gender=Woman"][0]
+    yes, no = model.score([ScoreRequest(rating_prompt(items.at[row["item_id"], "text"], woman), ("Yes", "No"))])[0]
+    assert row["p_unsafe"] == pytest.approx(1 / (1 + math.exp(no - yes)), abs=1e-4)
+
+
+def test_demo_safetybench_tables_recompute_from_the_ratings(work):
+    from papers.core.metrics.reliability import demographic_sensitivity, icc
+
+    out = work / "results/demo_safetybench"
+    benchmark = pd.read_parquet(out / "benchmark_ratings.parquet")
+    table = pd.read_csv(out / "table_reliability.csv").set_index("rater")
+    for rater, own in benchmark.groupby("rater"):
+        matrix = own[own["framing"] != "none"].pivot(index="item_id", columns="framing", values="p_unsafe")
+        if len(matrix) >= 2:
+            assert table.at[rater, "ICC(2,1)"] == pytest.approx(icc(matrix.to_numpy())["ICC(2,1)"], abs=1e-3)
+            assert table.at[rater, "DS"] == pytest.approx(demographic_sensitivity(matrix.to_numpy()), abs=1e-3)
+    assert table["headline"].sum() == 1 and bool(table.at["smollm2-135m-instruct", "headline"])
+    sweep = pd.read_csv(out / "table_threshold_sweep.csv")
+    assert len(sweep) == 2 * 2 * 2 and sweep["balanced"].sum() == 2  # a 2 x 2 grid, two raters
+    balanced = sweep[sweep["balanced"]].set_index("rater")
+    assert (balanced["items"] == table["n_items"].reindex(balanced.index)).all()
+    agreement = pd.read_csv(out / "table_group_agreement.csv")
+    assert {"all", "Man", "Woman"} <= set(agreement["group"])  # the CSV fixture names who rated what
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 4 and set(claims["scale"]) == {"test"}
+    for name in ("figure_threshold_sweep.png", "figure_unsafe_rates.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"

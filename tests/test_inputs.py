@@ -8,7 +8,7 @@ import yaml
 
 from papers.core.config import ConfigError, validate_config
 from papers.core.construct import reclassify
-from papers.core.io import InputError, atomic_path
+from papers.core.io import InputError, atomic_path, remove_partials, write_text
 from papers.core.prompt_pool import load_prompt_pool
 from papers.core.taxonomy import load_taxonomy
 
@@ -85,6 +85,40 @@ def test_atomic_path_keeps_old_file_on_error(tmp_path):
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
 
 
+def test_atomic_writes_get_the_usual_file_mode(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        write_text(tmp_path / "table.csv", "x")
+        assert (tmp_path / "table.csv").stat().st_mode & 0o777 == 0o644  # readable by the group, as open() makes it
+    finally:
+        os.umask(mask)
+
+
+def test_what_a_killed_writer_left_goes_with_the_next_write(tmp_path):
+    target = tmp_path / "table.csv"
+    code = ("import os, signal, sys; sys.path.insert(0, sys.argv[2]); from papers.core.io import atomic_path\n"
+            "with atomic_path(sys.argv[1]) as tmp:\n"
+            "    tmp.write_text('half')\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)")
+    killed = subprocess.run([sys.executable, "-c", code, str(target), str(ROOT)])
+    assert killed.returncode == -9
+    assert not target.exists() and len(list(tmp_path.iterdir())) == 1  # the half-written temporary file
+    write_text(target, "new")
+    assert target.read_text() == "new" and list(tmp_path.iterdir()) == [target]
+
+
+def test_remove_partials_takes_only_what_belongs_to_its_path(tmp_path):
+    (tmp_path / ".run0.k2j4.partial").mkdir()  # a LoRA adapter directory cut short
+    (tmp_path / ".run0.k2j4.partial" / "adapter_model.safetensors").write_bytes(b"half")
+    keep = [tmp_path / "run0", tmp_path / ".run1.k2j4.partial", tmp_path / ".run0.notes"]
+    for path in keep:
+        path.mkdir()
+    remove_partials(tmp_path / "run0")
+    assert sorted(tmp_path.iterdir()) == sorted(keep)
+
+
 def load_config():
     return yaml.safe_load((ROOT / "config/config.yaml").read_text())
 
@@ -100,6 +134,17 @@ def test_shipped_configs_are_valid(path):
     (lambda c: c["models"]["gemma-3-270m"].update(backend="tgi"), "models.gemma-3-270m.backend: 'tgi' is not one of"),
     (lambda c: c["roles"].update(judge="gpt-9"), "roles.judge: 'gpt-9' is not a model of the registry"),
     (lambda c: c.update(sede=1), "Additional properties are not allowed ('sede' was unexpected)"),
+    # every field the schema marks as naming a registry model is checked, keys included
+    (lambda c: c["misalign_profile"]["generators"].update({"gpt-9": "gemma-3-270m"}),
+     "misalign_profile.generators.gpt-9: 'gpt-9' is not a model of the registry"),
+    (lambda c: c["misalign_bench"]["single_dimension"].update(base="llama-9"),
+     "misalign_bench.single_dimension.base: 'llama-9' is not a model of the registry"),
+    (lambda c: c["demo_safetybench"]["raters"].update({"gpt-9": "parsed"}),
+     "demo_safetybench.raters.gpt-9: 'gpt-9' is not a model of the registry"),
+    (lambda c: c["demo_safetybench"].update(headline_rater="all-minilm-l6-v2"),
+     "demo_safetybench.headline_rater: 'all-minilm-l6-v2' is not one of the raters"),
+    (lambda c: c["demo_safetybench"]["sweep"].update(tau=[3, 20]), "the grid must contain the balanced point"),
+    (lambda c: c["demo_safetybench"].update(axes=["gender", "caste"]), "demo_safetybench.axes.1: 'caste' is not one of"),
 ])
 def test_invalid_config_is_named(edit, expected):
     config = load_config()

@@ -37,6 +37,14 @@ def test_shared_prefix_scoring_equals_full_sequences(model, request):
     assert int(np.argmax(shared)) == int(np.argmax(naive))
 
 
+@pytest.mark.parametrize("model", ["smollm2", "gemma"])
+def test_single_token_options_score_like_full_sequences(model, request):
+    backend = request.getfixturevalue(model)
+    req = ScoreRequest(user("Is it unsafe to share a password with a friend?"), ("Yes", "No"))
+    assert all(len(o) == 1 for o in backend.encode_options(req.options))  # the fast path applies
+    np.testing.assert_allclose(backend.score([req])[0], backend.score_naive(req), rtol=1e-4, atol=1e-3)
+
+
 def test_option_score_is_the_sum_of_token_logprobs(smollm2):
     """Hand check: score('A B') == log p(A | prompt) + log p(B | prompt, A)."""
     import torch

@@ -5,11 +5,19 @@ template) and the whole request (messages, options or sampling settings, sample 
 never expire. Each batch's answers are committed as soon as the batch is answered, so a run killed
 mid-way loses at most the batch in flight, and a rerun asks the model only for what is missing.
 WAL plus a busy timeout lets several processes (parallel Snakemake jobs) share one file.
+
+The cache is the one truth about an answer: after a batch is committed its answers are read back,
+so when two processes raced on a key, both use the answer that was stored (and that a rerun gets).
+
+Witness of real model calls (for tests): when the environment variable PLURALIGN_CALL_LOG names a
+file, the key of every call answered by a backend is appended to it, one line per call, once the
+answer is committed. Unset (the default) nothing is written and nothing else changes.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -28,6 +36,19 @@ CREATE TABLE IF NOT EXISTS calls (
     response TEXT NOT NULL   -- JSON of the raw answer: a string (generate) or a list of floats (score)
 )
 """
+
+
+CALL_LOG = "PLURALIGN_CALL_LOG"
+
+
+def log_answered(path: str, keys: Sequence[str]) -> None:
+    """Append `keys` to `path` in one unbuffered O_APPEND write: concurrent jobs cannot interleave
+    their lines, and a process killed right after still leaves every line it reported."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, "".join(f"{k}\n" for k in keys).encode())
+    finally:
+        os.close(fd)
 
 
 def canonical(obj) -> str:
@@ -93,6 +114,7 @@ class CachedModel:
         self._backend: Backend | None = None
         self.calls = 0
         self.desc = desc or Path(spec.model).name
+        self.call_log = os.environ.get(CALL_LOG, "")
 
     @property
     def backend(self) -> Backend:
@@ -122,8 +144,11 @@ class CachedModel:
             batch = pending[i:i + size]
             answers = ask([request for _, (_, request) in batch])
             self.cache.put_many([(key, text, a) for (key, (text, _)), a in zip(batch, answers)])
-            found.update((key, a) for (key, _), a in zip(batch, answers))
+            keys = [key for key, _ in batch]
+            found.update(self.cache.get_many(keys))  # another process may have stored its answer first
             self.calls += len(batch)
+            if self.call_log:
+                log_answered(self.call_log, keys)
         return [found[k] for k, _ in keyed]
 
     def close(self) -> None:

@@ -3,8 +3,9 @@
     python -m papers.core.config config/config.yaml
 
 Every violation is listed with its place in the config ("construct.delta: 1.5 is greater than
-the maximum of 1"), then the cross-references the schema cannot express (each role names a model
-of the registry).
+the maximum of 1"), then the cross-references the schema cannot express: every field the schema
+marks `x-registry-model` (through `$defs/model_name`, as a value or as a key) must name a model of
+the registry, wherever it is.
 """
 from __future__ import annotations
 
@@ -33,25 +34,52 @@ def config_problems(config: dict) -> list[str]:
     if problems:
         return problems
     known = ", ".join(config["models"])
-    for role, name in config["roles"].items():
+    for where, name in model_references(schema, config, schema):
         if name not in config["models"]:
-            problems.append(f"roles.{role}: '{name}' is not a model of the registry (known: {known})")
-    bench = config["misalign_bench"]
-    for name in [*bench["detectors"], bench["single_dimension"]["base"]]:
-        if name not in config["models"]:
-            problems.append(f"misalign_bench: '{name}' is not a model of the registry (known: {known})")
-    profile = config["misalign_profile"]
-    named = [profile["semantic_classifier"], profile["expansion"], *profile["generators"].keys(),
-             *profile["generators"].values()]
-    for name in named:
-        if name not in config["models"]:
-            problems.append(f"misalign_profile: '{name}' is not a model of the registry (known: {known})")
+            problems.append(f"{_where(where)}: '{name}' is not a model of the registry (known: {known})")
+    bench, profile, demo = config["misalign_bench"], config["misalign_profile"], config["demo_safetybench"]
     for generator, judge in profile["generators"].items():
         if generator == judge:
             problems.append(f"misalign_profile.generators: {generator} would judge its own responses")
     if abs(sum(bench["splits"]) - 1) > 1e-9:
         problems.append(f"misalign_bench.splits: {bench['splits']} must sum to 1")
+    if demo["headline_rater"] not in demo["raters"]:
+        problems.append(f"demo_safetybench.headline_rater: '{demo['headline_rater']}' is not one of the raters")
+    balanced = (config["construct"]["delta"], config["construct"]["dedup"]["tau"])
+    if balanced[0] not in demo["sweep"]["delta"] or balanced[1] not in demo["sweep"]["tau"]:
+        problems.append(f"demo_safetybench.sweep: the grid must contain the balanced point (construct.delta, "
+                        f"construct.dedup.tau) = {balanced}")
     return problems
+
+
+def model_references(node: dict, value, root: dict, where: tuple = ()):
+    """(place, name) for every string of `value` that the schema `node` marks x-registry-model,
+    following $ref, properties, additionalProperties, propertyNames and items."""
+    while "$ref" in node:
+        extra = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**_resolve(root, node["$ref"]), **extra}
+    if node.get("x-registry-model") and isinstance(value, str):
+        yield where, value
+    if isinstance(value, dict):
+        names = node.get("propertyNames")
+        for key, item in value.items():
+            if names:
+                yield from model_references(names, key, root, (*where, key))
+            child = node.get("properties", {}).get(key, node.get("additionalProperties"))
+            if isinstance(child, dict):
+                yield from model_references(child, item, root, (*where, key))
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, item in enumerate(value):
+            yield from model_references(node["items"], item, root, (*where, i))
+
+
+def _resolve(root: dict, ref: str) -> dict:
+    if not ref.startswith("#/"):
+        raise ValueError(f"only local $refs are supported in the config schema, not {ref!r}")
+    node = root
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
 
 
 def validate_config(config: dict, source: str) -> dict:

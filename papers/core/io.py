@@ -2,14 +2,18 @@
 
 Every output is written to a temporary file beside its final path and renamed into place, so a
 crash never leaves a half-written file, and an error while writing leaves the old file untouched.
+A temporary name carries PARTIAL; what a killed writer left under it is removed by the next writer
+of the same path (one job at a time writes a given output), so a rerun leaves no debris behind.
 """
 from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -89,15 +93,42 @@ def read_jsonl_records(path: str | Path, required: list[str]) -> list[dict]:
     return records
 
 
+PARTIAL = ".partial"
+
+
+def partial_name(path: Path) -> dict:
+    """tempfile arguments for a temporary file or directory beside `path`, named
+    .<name>.<random>.partial<suffix> (the suffix kept for writers that pick the format from it)."""
+    return {"dir": path.parent, "prefix": f".{path.name}.", "suffix": PARTIAL + path.suffix}
+
+
+def remove_partials(path: Path) -> None:
+    """Delete the temporary files or directories a killed writer of `path` left beside it."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*{PARTIAL}{glob.escape(path.suffix)}"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it to `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    remove_partials(path)
+    fd, tmp = tempfile.mkstemp(**partial_name(path))
     os.close(fd)
     try:
         yield Path(tmp)
+        if os.path.isfile(tmp):  # mkstemp makes it owner-only; give it the mode any new file gets
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -16,6 +16,8 @@ import tempfile
 from importlib.metadata import distribution
 from pathlib import Path
 
+from .io import partial_name, remove_partials
+
 
 def wheel_file(dist: str, relpath: str) -> Path:
     """A file inside an installed wheel, found without importing the package."""
@@ -85,7 +87,8 @@ def materialise(name: str, out: str | Path) -> Path:
         raise ValueError(f"unknown embedded model {name!r}; known: {', '.join(EXPORTERS)}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
+    remove_partials(out)  # a killed earlier export leaves a model-sized directory
+    with tempfile.TemporaryDirectory(**partial_name(out)) as tmp:
         staged = Path(tmp) / "model"
         work = Path(tmp) / "work"
         work.mkdir()

@@ -62,3 +62,31 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         seen.add(r["key"])
         domains.append(Domain(r["dimension"], r["key"], r["name"], r["display_name"], count))
     return Taxonomy(tuple(domains))
+
+
+def main(argv=None) -> None:
+    """python -m papers.core.taxonomy --taxonomy domains.csv --dimension safety --out safety.csv:
+    the domains of some dimensions only (a paper that classifies into one dimension, such as
+    Demo-SafetyBench's 14 safety domains), in the same format, checked on the way."""
+    import argparse
+    import csv
+    import io
+
+    from .io import write_text
+
+    p = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    p.add_argument("--taxonomy", required=True)
+    p.add_argument("--dimension", nargs="+", required=True, choices=DIMENSIONS)
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    taxonomy = load_taxonomy(a.taxonomy)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["dimension", "key", "name", "display_name", "paper_count"])
+    writer.writerows([d.dimension, d.key, d.name, d.display_name, d.paper_count]
+                     for d in taxonomy.domains if d.dimension in a.dimension)
+    write_text(a.out, buffer.getvalue())
+
+
+if __name__ == "__main__":
+    main()

@@ -27,6 +27,18 @@ validate_config(config, " + ".join(map(str, workflow.configfiles)) or "--config"
 SCALE = config["scale"]
 EMBEDDED_MODELS = "resources/models/"
 
+# With --use-singularity every rule runs in an image that scripts/build_containers.sh builds from envs/
+# (containers/README.md): the main one, unless a rule names another through a get_*_container helper.
+# Config `containers` (optional) says where each image is: a .sif path or a docker:// URI.
+CONTAINERS = {
+    "main": "build/containers/pluralign-main.sif",
+    "vllm-gpu": "build/containers/pluralign-vllm-gpu.sif",
+    **config.get("containers", {}),
+}
+
+
+container: CONTAINERS["main"]
+
 
 def is_embedded(entry):
     """An embedded model is made by the models_materialise rule; others come from a hub or server."""
@@ -47,6 +59,21 @@ def get_model_input(role, overrides=None):
 def get_model_gpus(*roles):
     """GPUs a step asks SLURM for: the most any of its roles' models needs (registry `gpus`, 0 on CPU)."""
     return max(model_entry(config, role).get("gpus", 0) for role in roles)
+
+
+def image_for(*entries):
+    """The image of a step running these registry entries: CUDA vllm is only in the GPU vLLM image."""
+    return CONTAINERS["vllm-gpu" if any(e["backend"] == "vllm" for e in entries) else "main"]
+
+
+def get_model_container(*roles):
+    """The image of a step whose models play these roles (see image_for)."""
+    return image_for(*(model_entry(config, role) for role in roles))
+
+
+def get_registry_container(*names):
+    """The image of a step running these registry models, named directly (see image_for)."""
+    return image_for(*(config["models"][name] for name in names))
 
 
 def get_registry_input(name):
@@ -127,6 +154,10 @@ def get_detector_gpus(wildcards):
     return config["models"][get_detector_base(wildcards.detector)].get("gpus", 0)
 
 
+def get_detector_container(wildcards):
+    return get_registry_container(get_detector_base(wildcards.detector))
+
+
 # -- MisAlign-Profile (workflow/rules/misalign_profile.smk) -------------------------------------------
 def get_generator_inputs(wildcards):
     """The directories of one generator and of the judge of its responses."""
@@ -137,3 +168,29 @@ def get_generator_inputs(wildcards):
 def get_generator_gpus(wildcards):
     judge = config["misalign_profile"]["generators"][wildcards.generator]
     return max(config["models"][name].get("gpus", 0) for name in (wildcards.generator, judge))
+
+
+def get_generator_container(wildcards):
+    judge = config["misalign_profile"]["generators"][wildcards.generator]
+    return get_registry_container(wildcards.generator, judge)
+
+
+# -- Demo-SafetyBench (workflow/rules/demo_safetybench.smk) -------------------------------------------
+def get_rater_input(wildcards):
+    return get_registry_input(wildcards.rater)
+
+
+def get_rater_json(wildcards):
+    return get_registry_json(wildcards.rater)
+
+
+def get_rater_mode(wildcards):
+    return config["demo_safetybench"]["raters"][wildcards.rater]
+
+
+def get_rater_gpus(wildcards):
+    return config["models"][wildcards.rater].get("gpus", 0)
+
+
+def get_rater_container(wildcards):
+    return get_registry_container(wildcards.rater)

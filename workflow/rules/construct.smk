@@ -30,6 +30,8 @@ rule construct_classify_prompts:
         gpu=get_model_gpus("classifier"),
     conda:
         "../../envs/main.yaml"
+    container:
+        get_model_container("classifier")
     shell:
         "python -m papers.core.construct.reclassify --pool {input.pool} --taxonomy {input.taxonomy}"
         " --delta {params.delta} --calibration {params.calibration} --classifier {params.classifier:q} --cache {params.cache}"
@@ -98,6 +100,8 @@ rule construct_expand_domains:
         gpu=get_model_gpus("expansion", "classifier"),
     conda:
         "../../envs/main.yaml"
+    container:
+        get_model_container("expansion", "classifier")
     shell:
         "python -m papers.core.construct.expand --pool {input.pool} --taxonomy {input.taxonomy}"
         " --classified {input.classified} --delta {params.delta} --calibration {params.calibration}"
@@ -159,6 +163,8 @@ rule construct_generate_responses:
         gpu=get_model_gpus("generator", "judge"),
     conda:
         "../../envs/main.yaml"
+    container:
+        get_model_container("generator", "judge")
     shell:
         "python -m papers.core.construct.respond --prompts {input.prompts} --classified {input.classified}"
         " --taxonomy {input.taxonomy} --delta {params.delta} {params.settings} --seed {params.seed}"

@@ -4,7 +4,8 @@
 rule claims:
     """Every claim of every module next to what this run measured, with its verdict."""
     input:
-        tables=[rules.misalign_bench_check_claims.output.claims[0], rules.misalign_profile_check_claims.output.claims[0]],
+        tables=[rules.misalign_bench_check_claims.output.claims[0], rules.misalign_profile_check_claims.output.claims[0],
+                rules.demo_safetybench_check_claims.output.claims[0]],
     output:
         csv=report("results/claims.csv", caption="../report/claims_ledger.rst", category="0 Claims ledger",
                    labels={"table": "all claims"}),

@@ -66,6 +66,8 @@ rule misalign_bench_train_detector:
         gpu=config["models"][MB["single_dimension"]["base"]].get("gpus", 0),
     conda:
         "../../envs/main.yaml"
+    container:
+        get_registry_container(MB["single_dimension"]["base"])
     shell:
         "python -m papers.core.benchmark.detectors --items {input.dataset} --dimension {wildcards.dimension}"
         " --run {wildcards.run} --seed {params.seed} --max-examples {params.max_examples}"
@@ -94,6 +96,8 @@ rule misalign_bench_evaluate_detector:
         gpu=get_detector_gpus,
     conda:
         "../../envs/main.yaml"
+    container:
+        get_detector_container
     shell:
         "python -m papers.core.benchmark.evaluate --items {input.dataset} --detector {wildcards.detector}"
         " --run {wildcards.run} --threshold {params.threshold} --model {params.model:q}"

@@ -37,6 +37,8 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         mem_mb=4000,
         runtime=60,
         gpu=max(config["models"][MP["expansion"]].get("gpus", 0), get_model_gpus("classifier")),
+    container:
+        get_registry_container(MP["expansion"], config["roles"]["classifier"])
 
 
 use rule construct_dedup_prompts as misalign_profile_dedup_prompts with:
@@ -73,6 +75,8 @@ rule misalign_profile_type_prompts:
         gpu=config["models"][MP["semantic_classifier"]].get("gpus", 0),
     conda:
         "../../envs/main.yaml"
+    container:
+        get_registry_container(MP["semantic_classifier"])
     shell:
         "python -m papers.misalign_profile.semantic_types --prompts {input.prompts} --calibration {params.calibration}"
         " --classifier {params.classifier:q} --cache {params.cache} --threads {threads} --out {output.types} > {log} 2>&1"
@@ -102,6 +106,8 @@ use rule construct_generate_responses as misalign_profile_generate_responses wit
         mem_mb=6000,
         runtime=120,
         gpu=get_generator_gpus,
+    container:
+        get_generator_container
 
 
 rule misalign_profile_stack_responses:

@@ -98,6 +98,8 @@ class HFBackend(PromptEncoding, Backend):
         # Only the last prompt position's logits are needed: it predicts each option's first token.
         out = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
         first_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        if all(len(o) == 1 for o in options):  # e.g. Yes / No: the prompt's last logits are the answer
+            return first_logprobs[[o[0] for o in options]].double().tolist()
         prompt_cache = out.past_key_values
         scores: list[float] = [0.0] * len(options)
         for chunk in self._length_groups(options):

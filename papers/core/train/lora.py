@@ -24,6 +24,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..io import partial_name, remove_partials
 from ..llm.base import ModelSpec
 from ..llm.types import Chat
 
@@ -110,7 +111,8 @@ def _canonical_config(path: Path) -> None:
 
 def _save(model, summary: dict, out_dir: Path) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    remove_partials(out_dir)  # what a killed earlier run left
+    tmp = Path(tempfile.mkdtemp(**partial_name(out_dir)))
     try:
         model.save_pretrained(tmp)
         _canonical_config(tmp / "adapter_config.json")

@@ -1,0 +1,133 @@
+"""Loading DICES: the released CSVs (paper scale) or JUDGE-BENCH's JSON export (the mini sample).
+
+Both give two frames:
+- conversations: item_id, conversation (the turns before the last reply, then that reply as a
+  "LAMDA:" turn), human_unsafe (the share of "Yes" among the crowd's Yes/No answers), human_majority
+  ("Yes", "No", or "tie": a tie has no majority, and the metrics that need a human label leave it
+  out), n_ratings, harm_type, safety_gold (expert label; "" when unknown);
+- ratings: one row per human answer: item_id, rater_id, the four demographic fields, unsafe (1.0 for
+  "Yes", 0.0 for "No", nan for "Unsure").
+
+"Yes" means unsafe (DICES's Q_overall). The JSON export keeps each conversation's answers but not who
+gave them: rater_id and the demographic fields are then <NA>. Any bad row stops the load with an
+InputError naming file, row and field.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from papers.core.io import InputError, read_csv_records, read_text
+
+DEMOGRAPHICS = ("rater_gender", "rater_race", "rater_age", "rater_education")
+CSV_COLUMNS = ["rater_id", *DEMOGRAPHICS, "item_id", "context", "response", "Q_overall"]
+ANSWERS = {"Yes": 1.0, "No": 0.0, "Unsure": float("nan")}
+
+
+def load_dices(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(conversations, ratings) from a DICES CSV or a JUDGE-BENCH JSON export."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        conversations, ratings = _from_csv(path)
+    elif path.suffix == ".json":
+        conversations, ratings = _from_judge_bench(path)
+    else:
+        raise InputError(path, "unknown DICES format; expected the released .csv or JUDGE-BENCH's .json")
+    return _with_human_summary(conversations, ratings), ratings
+
+
+def conversation_text(context: str, response: str) -> str:
+    return f"{context.strip()}\nLAMDA: {response.strip()}"
+
+
+def _answer(path, value, row, line, field) -> float:
+    if value not in ANSWERS:
+        raise InputError(path, f"{value!r} is not one of {', '.join(ANSWERS)}", row, line, field)
+    return ANSWERS[value]
+
+
+def _from_csv(path: Path):
+    records = read_csv_records(path, CSV_COLUMNS)
+    items: dict[str, dict] = {}
+    rows = []
+    for r in records:
+        where = (r["_row"], r["_line"])
+        for field in ("rater_id", "item_id", *DEMOGRAPHICS):
+            if not r[field].strip():
+                raise InputError(path, "empty", *where, field)
+        item = {"item_id": r["item_id"].strip(), "conversation": conversation_text(r["context"], r["response"]),
+                "harm_type": r.get("harm_type", "") or "", "safety_gold": r.get("safety_gold", "") or ""}
+        seen = items.setdefault(item["item_id"], item)
+        if seen["conversation"] != item["conversation"]:
+            raise InputError(path, f"conversation {item['item_id']} has a different context or response "
+                             "than in its first row", *where, "context")
+        rows.append({"item_id": item["item_id"], "rater_id": r["rater_id"].strip(),
+                     **{f: r[f].strip() for f in DEMOGRAPHICS},
+                     "unsafe": _answer(path, r["Q_overall"].strip(), *where, "Q_overall")})
+    ratings = pd.DataFrame(rows)
+    repeated = ratings.duplicated(["item_id", "rater_id"])
+    if repeated.any():
+        r = records[int(np.flatnonzero(repeated)[0])]
+        raise InputError(path, f"rater {r['rater_id']} rates conversation {r['item_id']} twice",
+                         r["_row"], r["_line"], "rater_id")
+    return pd.DataFrame(list(items.values())), ratings
+
+
+def _from_judge_bench(path: Path):
+    try:
+        export = json.loads(read_text(path))
+        instances = export["instances"]
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise InputError(path, f"not a JUDGE-BENCH export with an 'instances' list ({err})") from None
+    items, rows = [], []
+    for n, inst in enumerate(instances, start=1):
+        try:
+            item_id = str(inst["id"])
+            text, safety = inst["instance"], inst["annotations"]["safety"]
+            conversation = conversation_text(text["user_prompt"], text["response"])
+            answers = safety["individual_human_scores"]
+            majority = safety["majority_human"]
+        except (KeyError, TypeError, AttributeError) as err:
+            raise InputError(path, f"missing {err}", row=n, field="instances") from None
+        values = [_answer(path, a, n, None, "individual_human_scores") for a in answers]
+        if not values:
+            raise InputError(path, "no human answers", row=n, field="individual_human_scores")
+        items.append({"item_id": item_id, "conversation": conversation, "harm_type": "", "safety_gold": "",
+                      "export_majority": majority})
+        rows += [{"item_id": item_id, "rater_id": pd.NA, **{f: pd.NA for f in DEMOGRAPHICS}, "unsafe": v}
+                 for v in values]
+    conversations = pd.DataFrame(items)
+    if conversations["item_id"].duplicated().any():
+        dup = conversations["item_id"][conversations["item_id"].duplicated()].iloc[0]
+        raise InputError(path, f"conversation id {dup} appears twice", field="id")
+    ratings = pd.DataFrame(rows)
+    # The export breaks ties either way (DICES-350 conversation 94 "Yes", 204 "No"): check the rest.
+    summary = _with_human_summary(conversations, ratings)
+    wrong = summary[(summary["human_majority"] != summary["export_majority"]) & (summary["human_majority"] != "tie")]
+    if not wrong.empty:
+        raise InputError(path, f"majority_human of conversation {wrong['item_id'].iloc[0]} disagrees with its "
+                         "individual_human_scores", field="majority_human")
+    return conversations.drop(columns="export_majority"), ratings
+
+
+def _with_human_summary(conversations: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
+    answered = ratings.dropna(subset=["unsafe"]).groupby("item_id")["unsafe"]
+    share = answered.mean()
+    out = conversations.copy()
+    out["human_unsafe"] = out["item_id"].map(share).astype(float)
+    out["human_majority"] = np.select([out["human_unsafe"] > 0.5, out["human_unsafe"] < 0.5], ["Yes", "No"], "tie")
+    out["n_ratings"] = out["item_id"].map(ratings.groupby("item_id").size()).astype(int)
+    return out
+
+
+def group_majorities(ratings: pd.DataFrame, axis: str) -> pd.DataFrame:
+    """Per conversation and demographic group of `axis` (e.g. rater_gender): the group's share of
+    unsafe answers and its majority ("Yes", "No" or "tie"). Empty when the ratings carry no
+    demographics."""
+    known = ratings.dropna(subset=["unsafe", axis])
+    share = known.groupby(["item_id", axis])["unsafe"].mean().rename("unsafe_share").reset_index()
+    share["majority"] = np.select([share["unsafe_share"] > 0.5, share["unsafe_share"] < 0.5], ["Yes", "No"], "tie")
+    return share.rename(columns={axis: "group"})

@@ -1,0 +1,90 @@
+"""Demo-SafetyBench's results: every table and figure from the items, the human ratings and each
+LLM rater's ratings.
+
+    python -m papers.demo_safetybench.results --help
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .reliability import fairness_by_axis, rater_table
+from .sweep import items_at, sweep
+
+
+def main(argv=None) -> None:
+    from papers.core.cli import parser, setup_logging
+    from papers.core.io import write_parquet
+    from papers.core.report.tables import write_table
+    from papers.core.taxonomy import load_taxonomy
+
+    from .figures import sweep_heatmaps, unsafe_rate_bars
+    from .tables import domain_counts, group_agreement, unsafe_rates
+
+    p = parser(__doc__)
+    p.add_argument("--items", required=True)
+    p.add_argument("--classified", required=True)
+    p.add_argument("--taxonomy", required=True)
+    p.add_argument("--human", required=True, help="the human ratings (Parquet)")
+    p.add_argument("--ratings", nargs="+", required=True, help="one Parquet file per LLM rater, in table order")
+    p.add_argument("--axes", nargs="+", required=True)
+    p.add_argument("--delta", type=float, required=True)
+    p.add_argument("--tau", type=int, required=True)
+    p.add_argument("--threshold", type=float, required=True)
+    p.add_argument("--headline", required=True, help="the rater the claims read")
+    p.add_argument("--sweep-delta", type=float, nargs="+", required=True)
+    p.add_argument("--sweep-tau", type=int, nargs="+", required=True)
+    p.add_argument("--scale", required=True)
+    p.add_argument("--out-ratings", required=True, help="Parquet: every rater's ratings of the benchmark items")
+    for stem in ("counts", "reliability", "fairness", "agreement", "rates", "sweep"):
+        p.add_argument(f"--{stem}-table", required=True)
+    p.add_argument("--sweep-figure", required=True)
+    p.add_argument("--rates-figure", required=True)
+    a = p.parse_args(argv)
+    log = setup_logging()
+    items, classified = pd.read_parquet(a.items), pd.read_parquet(a.classified)
+    human = pd.read_parquet(a.human)
+    ratings = pd.concat([pd.read_parquet(f) for f in a.ratings], ignore_index=True)
+    raters = list(dict.fromkeys(ratings["rater"]))
+    where = f"{a.scale} scale, delta = {a.delta:g}, tau = {a.tau}"
+
+    kept = items_at(items, a.delta, a.tau)
+    write_table(domain_counts(items, classified, load_taxonomy(a.taxonomy), a.delta, kept), a.counts_table,
+                caption=(f"Demo-SafetyBench per-domain counts ({where}): DICES conversations and new prompts "
+                         "labelled with each of the 14 safety domains, those left after SimHash dedup, and the "
+                         "crowd's share of unsafe answers on the domain's conversations."))
+    benchmark = ratings[ratings["item_id"].isin(kept)]
+    write_parquet(a.out_ratings, benchmark)
+
+    table = rater_table(benchmark, items, a.axes)
+    table.insert(1, "headline", table["rater"] == a.headline)
+    agreement = group_agreement(benchmark, items, human, a.axes, a.threshold)
+    crowd = agreement[agreement["group"] == "all"].set_index("rater")
+    table["agree_human"] = table["rater"].map(crowd["agree_framed"])
+    table["agree_human_unframed"] = table["rater"].map(crowd["agree_unframed"])
+    write_table(table, a.reliability_table, caption=(
+        f"LLM raters' reliability ({where}). Raters of the ICC: the {table['framings'].max()} demographic "
+        f"framings ({' x '.join(a.axes)}), targets: the items. ICC(2,1) is the headline. rho: mean pairwise "
+        "Spearman between framings. DS: mean spread of the unsafe probability across framings. DPD, EOD: "
+        "worst axis (fairlearn conventions). rho_human, agree_human: against the crowd (framing-mean verdict)."))
+    write_table(fairness_by_axis(benchmark, items, a.axes), a.fairness_table, caption=(
+        f"Demographic parity and equalized odds differences of each rater's verdicts per framing axis ({where}); "
+        "EOD against the crowd majority, ties and new prompts left out."))
+    write_table(agreement, a.agreement_table, caption=(
+        f"Agreement with human majorities ({where}): group 'all' is the whole crowd; other rows compare the "
+        "rater framed as a group with that group's own majority (only where the data names who rated what: "
+        "the released DICES CSVs, not the mini sample)."))
+    rates = unsafe_rates(benchmark, human[human["item_id"].isin(kept)], a.axes)
+    write_table(rates, a.rates_table, caption=(
+        f"Share of unsafe verdicts per demographic framing and rater ({where}), beside the unframed share."))
+    grid = sweep(items, ratings, a.sweep_delta, a.sweep_tau, (a.delta, a.tau))
+    write_table(grid, a.sweep_table, caption=(
+        f"Threshold sweep ({a.scale} scale): items kept, ICC and DS at each (delta, tau); balanced = the "
+        f"paper's point ({a.delta:g}, {a.tau})."))
+    sweep_heatmaps(grid, raters, a.sweep_figure, a.scale)
+    unsafe_rate_bars(rates, a.axes, a.rates_figure, a.scale)
+    for _, r in table.iterrows():
+        log.info("%s: ICC(2,1) %.3f, DS %.3f over %d items", r["rater"], r["ICC(2,1)"], r["DS"], r["n_items"])
+
+
+if __name__ == "__main__":
+    main()
