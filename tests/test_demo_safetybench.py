@@ -48,19 +48,26 @@ def test_vendored_sample():
 
 
 def write_fixture_with(tmp_path, edit) -> str:
-    frame = pd.read_csv(FIXTURE, dtype=str, keep_default_na=False)
-    edit(frame)
+    frame = edit(pd.read_csv(FIXTURE, dtype=str, keep_default_na=False))
     path = tmp_path / "dices.csv"
     frame.to_csv(path, index=False)
     return str(path)
 
 
+def cell(row: int, column: str, value: str):
+    """An edit of the fixture: one cell changed (row counted from 0 after the header)."""
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[row, column] = value
+        return frame
+    return edit
+
+
 @pytest.mark.parametrize("edit, message", [
-    (lambda f: f.loc.__setitem__((5, "Q_overall"), "Maybe"), r"row 6 .*field 'Q_overall': 'Maybe' is not one of"),
-    (lambda f: f.loc.__setitem__((2, "rater_gender"), ""), r"row 3 .*field 'rater_gender': empty"),
-    (lambda f: f.loc.__setitem__((1, "response"), "Something else."), r"row 2 .*field 'context': conversation 12"),
-    (lambda f: f.loc.__setitem__((1, "rater_id"), "296"), r"row 2 .*field 'rater_id': rater 296 rates conversation 12 twice"),
-    (lambda f: f.drop(columns="Q_overall", inplace=True), r"missing column\(s\) Q_overall"),
+    (cell(5, "Q_overall", "Maybe"), r"row 6 .*field 'Q_overall': 'Maybe' is not one of"),
+    (cell(2, "rater_gender", ""), r"row 3 .*field 'rater_gender': empty"),
+    (cell(1, "response", "Something else."), r"row 2 .*field 'context': conversation 12"),
+    (cell(1, "rater_id", "296"), r"row 2 .*field 'rater_id': rater 296 rates conversation 12 twice"),
+    (lambda f: f.drop(columns="Q_overall"), r"missing column\(s\) Q_overall"),
 ])
 def test_bad_csv_rows_are_named(tmp_path, edit, message):
     with pytest.raises(InputError, match=message):

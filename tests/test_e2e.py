@@ -211,6 +211,7 @@ def test_misalign_bench_claims_and_report(work):
     snakemake(work, "--report", "results/report.html")
     html = (work / "results/report.html").read_text(errors="replace")
     assert "1 Mis-Align Bench" in html and "Coverage vs FFR" in html
+    assert "3 Demo-SafetyBench" in html and "ICC and DS heatmaps" in html
 
 
 def test_misalign_profile_classifies_nothing_twice(work):

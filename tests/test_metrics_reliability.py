@@ -19,6 +19,11 @@ SHROUT_FLEISS_ICC = {"ICC(1,1)": 0.17, "ICC(2,1)": 0.29, "ICC(3,1)": 0.71,
 PINGOUIN_NAMES = dict(zip(ICC_FORMS, ["ICC(1,1)", "ICC(A,1)", "ICC(C,1)", "ICC(1,k)", "ICC(A,k)", "ICC(C,k)"]))
 
 
+# pingouin 0.7 calls pandas with an argument pandas 3.1 deprecates; not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning",
+                                        "ignore::FutureWarning")
+
+
 def pingouin_icc(matrix) -> dict[str, float]:
     n, k = np.shape(matrix)
     long = pd.DataFrame({"target": np.repeat(np.arange(n), k), "rater": np.tile(np.arange(k), n),
