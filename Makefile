@@ -37,6 +37,7 @@ lint: setup
 bench: models
 	python benchmarks/bench_llm.py
 	python benchmarks/bench_dedup.py
+	python benchmarks/bench_mini_budget.py
 
 clean:
 	rm -rf results .snakemake

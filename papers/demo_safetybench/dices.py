@@ -36,7 +36,11 @@ def load_dices(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         conversations, ratings = _from_judge_bench(path)
     else:
         raise InputError(path, "unknown DICES format; expected the released .csv or JUDGE-BENCH's .json")
-    return _with_human_summary(conversations, ratings), ratings
+    summary = _with_human_summary(conversations, ratings)
+    if "export_majority" in summary:
+        _check_export_majority(path, summary)
+        summary = summary.drop(columns="export_majority")
+    return summary, ratings
 
 
 def conversation_text(context: str, response: str) -> str:
@@ -103,14 +107,16 @@ def _from_judge_bench(path: Path):
     if conversations["item_id"].duplicated().any():
         dup = conversations["item_id"][conversations["item_id"].duplicated()].iloc[0]
         raise InputError(path, f"conversation id {dup} appears twice", field="id")
-    ratings = pd.DataFrame(rows)
-    # The export breaks ties either way (DICES-350 conversation 94 "Yes", 204 "No"): check the rest.
-    summary = _with_human_summary(conversations, ratings)
+    return conversations, pd.DataFrame(rows)
+
+
+def _check_export_majority(path: Path, summary: pd.DataFrame) -> None:
+    """The export's majority_human must follow its own answers; it breaks ties either way (DICES-350
+    conversation 94 "Yes", 204 "No"), so ties are not checked."""
     wrong = summary[(summary["human_majority"] != summary["export_majority"]) & (summary["human_majority"] != "tie")]
     if not wrong.empty:
         raise InputError(path, f"majority_human of conversation {wrong['item_id'].iloc[0]} disagrees with its "
                          "individual_human_scores", field="majority_human")
-    return conversations.drop(columns="export_majority"), ratings
 
 
 def _with_human_summary(conversations: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:

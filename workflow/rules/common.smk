@@ -25,6 +25,9 @@ os.environ.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), _inheri
 validate_config(config, " + ".join(map(str, workflow.configfiles)) or "--config")
 
 SCALE = config["scale"]
+# `threads:` of the steps that run a model: a chain step is one the DAG waits on alone (classify,
+# expand, respond); a fan-out step is one of many independent jobs (per model, run or rater).
+CHAIN_THREADS, FANOUT_THREADS = config["threads"]["chain"], config["threads"]["fanout"]
 EMBEDDED_MODELS = "resources/models/"
 
 # With --use-singularity every rule runs in an image that scripts/build_containers.sh builds from envs/

@@ -23,7 +23,7 @@ rule construct_classify_prompts:
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         calibration=CONSTRUCT["calibration"],
-    threads: 2
+    threads: CHAIN_THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -93,7 +93,7 @@ rule construct_expand_domains:
         delta=CONSTRUCT["delta"],
         calibration=CONSTRUCT["calibration"],
         seed=config["seed"],
-    threads: 2
+    threads: CHAIN_THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -156,7 +156,7 @@ rule construct_generate_responses:
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         seed=config["seed"],
-    threads: 2
+    threads: CHAIN_THREADS
     resources:
         mem_mb=6000,
         runtime=120,

@@ -132,7 +132,7 @@ rule demo_safetybench_rate:
         threshold=DS["threshold"],
         seed=config["seed"],
         cache=config["cache"],
-    threads: 2
+    threads: FANOUT_THREADS
     resources:
         mem_mb=4000,
         runtime=120,

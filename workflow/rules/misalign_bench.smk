@@ -59,7 +59,7 @@ rule misalign_bench_train_detector:
         lora=json.dumps(MB["single_dimension"]["lora"], sort_keys=True),
         max_examples=MB["single_dimension"]["max_examples"],
         seed=config["seed"],
-    threads: 2
+    threads: FANOUT_THREADS
     resources:
         mem_mb=6000,
         runtime=120,
@@ -89,7 +89,7 @@ rule misalign_bench_evaluate_detector:
         model=get_detector_entry,
         threshold=MB["threshold"],
         cache=config["cache"],
-    threads: 2
+    threads: FANOUT_THREADS
     resources:
         mem_mb=4000,
         runtime=120,

@@ -68,7 +68,7 @@ rule misalign_profile_type_prompts:
         classifier=get_registry_json(MP["semantic_classifier"]),
         calibration=CONSTRUCT["calibration"],
         cache=config["cache"],
-    threads: 2
+    threads: CHAIN_THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -102,6 +102,7 @@ use rule construct_generate_responses as misalign_profile_generate_responses wit
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         seed=config["seed"],
+    threads: FANOUT_THREADS  # one job per generator
     resources:
         mem_mb=6000,
         runtime=120,

@@ -1,0 +1,60 @@
+"""The mini budget benchmark reads job times from a Snakemake log and shares each second out fairly."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("bench_mini_budget", ROOT / "benchmarks" / "bench_mini_budget.py")
+budget = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(budget)
+
+# Three jobs, as Snakemake 9 logs them: a 2-thread construct job and a 1-thread job of paper 1 side by
+# side for 30 s, then another job of paper 1 alone for 10 s.
+LOG = """\
+[Sat Nov 28 10:00:00 2026]
+localrule construct_classify_prompts:
+    output: results/construct/classified.parquet
+    jobid: 3
+    threads: 2
+Shell command: python -m papers.core.construct.reclassify
+[Sat Nov 28 10:00:00 2026]
+rule misalign_bench_train_detector:
+    jobid: 7
+    wildcards: dimension=safety, run=0
+[Sat Nov 28 10:00:30 2026]
+Finished jobid: 3 (Rule: construct_classify_prompts)
+[Sat Nov 28 10:00:30 2026]
+Finished jobid: 7 (Rule: misalign_bench_train_detector)
+1 of 3 steps (33%) done
+
+[Sat Nov 28 10:00:30 2026]
+localrule misalign_bench_evaluate_detector:
+    jobid: 8
+[Sat Nov 28 10:00:40 2026]
+Finished jobid: 8 (Rule: misalign_bench_evaluate_detector)
+"""
+
+
+def test_jobs_and_threads_are_read_from_the_log(tmp_path):
+    log = tmp_path / "run.snakemake.log"
+    log.write_text(LOG)
+    jobs = budget.parse_jobs(log)
+    assert [(rule, threads, (end - begin).seconds) for rule, begin, end, threads in jobs] == [
+        ("construct_classify_prompts", 2, 30), ("misalign_bench_train_detector", 1, 30),
+        ("misalign_bench_evaluate_detector", 1, 10)]
+
+
+def test_each_second_is_shared_among_the_jobs_running_in_it(tmp_path):
+    log = tmp_path / "run.snakemake.log"
+    log.write_text(LOG)
+    times = budget.module_times(budget.parse_jobs(log))
+    # 30 s shared 2:1 by threads, then 10 s of paper 1 alone; the times add up to the 40 s of wall time.
+    assert times == pytest.approx({"construct": 20.0, "misalign_bench": 20.0})
+
+
+def test_a_file_without_jobs_is_a_clear_error(tmp_path):
+    log = tmp_path / "empty.log"
+    log.write_text("Building DAG of jobs...\n")
+    with pytest.raises(SystemExit, match="empty.log: no finished jobs"):
+        budget.parse_jobs(log)
