@@ -22,6 +22,9 @@ import re
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
 
 TOTAL_S = 30 * 60
 BUDGET = {  # seconds of the 30 minutes, on 2 cores
@@ -38,15 +41,24 @@ STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 START = re.compile(r"^(?:local)?rule (\w+):$")
 JOBID = re.compile(r"^jobid: (\d+)$")
 THREADS = re.compile(r"^threads: (\d+)$")
+BENCHMARK = re.compile(r"^benchmark: (\S+)$")
 FINISH = re.compile(r"^Finished jobid: (\d+) \(Rule: (\w+)\)$")
+
+
+class Job(NamedTuple):
+    rule: str
+    begin: datetime
+    end: datetime
+    threads: int
+    benchmark: str  # its benchmark file, "" if the rule writes none
 
 
 def module_of(rule: str) -> str:
     return next((m for m in MODULES if rule.startswith(m + "_")), "ledger")
 
 
-def parse_jobs(log: Path) -> list[tuple[str, datetime, datetime, int]]:
-    """(rule, start, end, threads) of every job that finished, from a Snakemake log."""
+def parse_jobs(log: Path) -> list[Job]:
+    """Every job that finished, from a Snakemake log."""
     started: dict[str, list] = {}
     jobs = []
     stamp = rule = None
@@ -55,48 +67,69 @@ def parse_jobs(log: Path) -> list[tuple[str, datetime, datetime, int]]:
         if m := STAMP.match(line):
             stamp = datetime.strptime(m.group(1), "%a %b %d %H:%M:%S %Y")
         elif m := START.match(line):
-            rule = [m.group(1), stamp, 1]
+            rule = [m.group(1), stamp, 1, ""]
         elif (m := THREADS.match(line)) and rule:
             rule[2] = int(m.group(1))
+        elif (m := BENCHMARK.match(line)) and rule:
+            rule[3] = m.group(1)
         elif (m := JOBID.match(line)) and rule:
             started[m.group(1)] = rule
         elif m := FINISH.match(line):
-            name, begin, threads = started.pop(m.group(1))
-            jobs.append((name, begin, stamp, threads))
+            name, begin, threads, benchmark = started.pop(m.group(1))
+            jobs.append(Job(name, begin, stamp, threads, benchmark))
     if not jobs:
         raise SystemExit(f"{log}: no finished jobs; is it a Snakemake log of a run?")
     return jobs
 
 
+def intervals(jobs):
+    """The stretches of wall time between job starts and ends, each with the jobs running in it."""
+    edges = sorted({t for job in jobs for t in (job.begin, job.end)})
+    for a, b in zip(edges, edges[1:]):
+        yield a, b, [job for job in jobs if job.begin <= a and job.end >= b]
+
+
 def module_times(jobs) -> dict[str, float]:
     """Each second of wall time split among the jobs running in it, by threads; summed per module."""
-    edges = sorted({t for _, begin, end, _ in jobs for t in (begin, end)})
     times: dict[str, float] = defaultdict(float)
-    for a, b in zip(edges, edges[1:]):
-        running = [(rule, threads) for rule, begin, end, threads in jobs if begin <= a and end >= b]
-        weight = sum(threads for _, threads in running)
-        for rule, threads in running:
-            times[module_of(rule)] += (b - a).total_seconds() * threads / weight
+    for a, b, running in intervals(jobs):
+        weight = sum(job.threads for job in running)
+        for job in running:
+            times[module_of(job.rule)] += (b - a).total_seconds() * job.threads / weight
     return dict(times)
+
+
+def peak_memory_mb(jobs, root: Path) -> float:
+    """The most memory jobs running together can have held: the sum of their peak RSS (from their
+    benchmark files) at the worst moment. An upper bound: their peaks need not coincide."""
+    rss = {}
+    for job in jobs:
+        if job.benchmark and (root / job.benchmark).exists():
+            rss[job.benchmark] = float(pd.read_csv(root / job.benchmark, sep="\t")["max_rss"].max())
+    return max((sum(rss.get(job.benchmark, 0.0) for job in running) for *_, running in intervals(jobs)),
+               default=0.0)
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--log", type=Path, help="Snakemake's log of the run (default: the newest)")
+    p.add_argument("--root", type=Path, default=Path("."), help="where the run's results/ is")
     a = p.parse_args(argv)
     log = a.log or max(Path(".snakemake/log").glob("*.snakemake.log"), key=lambda f: f.stat().st_mtime)
     jobs = parse_jobs(log)
-    wall = (max(end for *_, end, _ in jobs) - min(begin for _, begin, *_ in jobs)).total_seconds()
+    wall = (max(job.end for job in jobs) - min(job.begin for job in jobs)).total_seconds()
     times = module_times(jobs)
     print(f"{log}: {len(jobs)} jobs in {wall:.0f} s ({wall / 60:.1f} min) of wall time\n")
     print(f"{'module':<18}{'jobs':>6}{'time (s)':>10}{'budget (s)':>12}  fits")
     for module in sorted(times, key=lambda m: -times[m]):
-        n = sum(module_of(rule) == module for rule, *_ in jobs)
+        n = sum(module_of(job.rule) == module for job in jobs)
         share = BUDGET.get(module)
         fits = "-" if share is None else ("yes" if times[module] <= share else "NO")
         print(f"{module:<18}{n:>6}{times[module]:>10.0f}{share if share else '-':>12}  {fits}")
+    print(f"\npeak memory: at most {peak_memory_mb(jobs, a.root) / 1024:.1f} GB"
+          " (the peak RSS of the jobs running together, summed)")
     reserved = PER_NEW_PAPER * NEW_PAPERS
-    print(f"\nthis run {wall:.0f} s + papers 4-9 (not built, reserved) {reserved} s = {wall + reserved:.0f} s"
+    print(f"this run {wall:.0f} s + papers 4-9 (not built, reserved) {reserved} s = {wall + reserved:.0f} s"
           f" of {TOTAL_S} s: {'fits' if wall + reserved <= TOTAL_S else 'over'}")
 
 

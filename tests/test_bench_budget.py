@@ -16,11 +16,13 @@ LOG = """\
 localrule construct_classify_prompts:
     output: results/construct/classified.parquet
     jobid: 3
+    benchmark: results/benchmarks/construct/classify_prompts.tsv
     threads: 2
 Shell command: python -m papers.core.construct.reclassify
 [Sat Nov 28 10:00:00 2026]
 rule misalign_bench_train_detector:
     jobid: 7
+    benchmark: results/benchmarks/misalign_bench/train_detector_safety_run0.tsv
     wildcards: dimension=safety, run=0
 [Sat Nov 28 10:00:30 2026]
 Finished jobid: 3 (Rule: construct_classify_prompts)
@@ -31,6 +33,7 @@ Finished jobid: 7 (Rule: misalign_bench_train_detector)
 [Sat Nov 28 10:00:30 2026]
 localrule misalign_bench_evaluate_detector:
     jobid: 8
+    benchmark: results/benchmarks/misalign_bench/evaluate_detector.tsv
 [Sat Nov 28 10:00:40 2026]
 Finished jobid: 8 (Rule: misalign_bench_evaluate_detector)
 """
@@ -40,7 +43,7 @@ def test_jobs_and_threads_are_read_from_the_log(tmp_path):
     log = tmp_path / "run.snakemake.log"
     log.write_text(LOG)
     jobs = budget.parse_jobs(log)
-    assert [(rule, threads, (end - begin).seconds) for rule, begin, end, threads in jobs] == [
+    assert [(job.rule, job.threads, (job.end - job.begin).seconds) for job in jobs] == [
         ("construct_classify_prompts", 2, 30), ("misalign_bench_train_detector", 1, 30),
         ("misalign_bench_evaluate_detector", 1, 10)]
 
@@ -51,6 +54,18 @@ def test_each_second_is_shared_among_the_jobs_running_in_it(tmp_path):
     times = budget.module_times(budget.parse_jobs(log))
     # 30 s shared 2:1 by threads, then 10 s of paper 1 alone; the times add up to the 40 s of wall time.
     assert times == pytest.approx({"construct": 20.0, "misalign_bench": 20.0})
+
+
+def test_peak_memory_sums_the_jobs_running_together(tmp_path):
+    log = tmp_path / "run.snakemake.log"
+    log.write_text(LOG)
+    for name, rss in [("construct/classify_prompts", 1200.0), ("misalign_bench/train_detector_safety_run0", 3500.0),
+                      ("misalign_bench/evaluate_detector", 4000.0)]:
+        path = tmp_path / "results" / "benchmarks" / f"{name}.tsv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"s\tmax_rss\n1.0\t{rss}\n")
+    # the first two side by side hold 4700 MB, more than the third alone
+    assert budget.peak_memory_mb(budget.parse_jobs(log), tmp_path) == pytest.approx(4700.0)
 
 
 def test_a_file_without_jobs_is_a_clear_error(tmp_path):
