@@ -1,8 +1,10 @@
 """The `hf` backend: transformers models on CPU or GPU (the embedded default at mini scale).
 
 - generate: batches with left padding, greedy or sampled. Sampling draws each row with its own
-  generator, seeded from its request (types.request_seed), so an answer does not depend on which other
-  requests shared its batch (up to float rounding of the padded batch, exact in float32).
+  generator, seeded from its request (types.request_seed), so the draw does not depend on which other
+  requests shared its batch. The probabilities drawn from do in bfloat16, whose rounding depends on
+  the padded batch's shape (7 of 8 sampled SmolLM2 answers changed when generated alone); in float32
+  they did not.
 - score: the prompt is run once; its KV cache is repeated across the K options, which are then
   scored in one batched forward. `score_naive` runs K full sequences instead: same numbers up to
   float error, kept as the reference for tests and benchmarks/bench_llm.py.
