@@ -88,6 +88,10 @@ use rule construct_generate_responses as misalign_profile_generate_responses wit
         classified=rules.misalign_profile_expand_domains.output.classified,
         taxonomy=CONSTRUCT["taxonomy"],
         models=get_generator_inputs,
+        # Not read: an order. A generator of the construction asks many of the same sampled requests;
+        # in bf16 an answer depends on its batchmates, so they must be answered in the construction's
+        # batches, before this job looks in the cache, whatever order the scheduler picks.
+        after=rules.construct_generate_responses.output.responses,
     output:
         candidates=f"{MP_OUT}/responses/{{generator}}/response_candidates.parquet",
         responses=f"{MP_OUT}/responses/{{generator}}/responses.parquet",
