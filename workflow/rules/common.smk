@@ -153,6 +153,24 @@ def get_detector_inputs(wildcards):
     return get_registry_input(get_detector_base(wildcards.detector)) + adapter
 
 
+# Order, not data. Steps that ask the same model calls must not run side by side, or both would
+# compute the calls neither finds in the cache yet. A zero-shot detector's runs share test items, so
+# its run r waits for run r - 1; paper 2's items are mostly paper 1's pairs, so its evaluation of a
+# detector waits for paper 1's. (A LoRA detector's runs use different adapters: nothing shared.)
+def get_previous_run(folder):
+    def previous(wildcards):
+        run = int(wildcards.run)
+        if wildcards.detector in get_lora_detectors() or run == 0:
+            return []
+        return [f"{folder}/predictions/{wildcards.detector}/run{run - 1}.parquet"]
+    return previous
+
+
+def get_paper1_predictions(wildcards):
+    runs = range(config["misalign_bench"]["runs"])
+    return [f"results/misalign_bench/predictions/{wildcards.detector}/run{r}.parquet" for r in runs]
+
+
 def get_detector_gpus(wildcards):
     return config["models"][get_detector_base(wildcards.detector)].get("gpus", 0)
 

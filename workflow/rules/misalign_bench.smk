@@ -79,6 +79,7 @@ rule misalign_bench_evaluate_detector:
     input:
         dataset=rules.misalign_bench_build_items.output.dataset,
         model=get_detector_inputs,
+        after=get_previous_run(MB_OUT),  # an order, not read (common.smk)
     output:
         predictions=f"{MB_OUT}/predictions/{{detector}}/run{{run}}.parquet",
     log:

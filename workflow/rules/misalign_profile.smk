@@ -193,6 +193,7 @@ use rule misalign_bench_evaluate_detector as misalign_profile_evaluate_detector 
     input:
         dataset=rules.misalign_profile_build_items.output.dataset,
         model=get_detector_inputs,
+        after=lambda wildcards: get_previous_run(MP_OUT)(wildcards) + get_paper1_predictions(wildcards),  # order
     output:
         predictions=f"{MP_OUT}/predictions/{{detector}}/run{{run}}.parquet",
     log:
