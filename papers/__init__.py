@@ -3,3 +3,9 @@
 `papers.core` is the shared library; each other subpackage reproduces one paper and imports core,
 never the other way round.
 """
+
+# The paper modules, in the order the DAG includes them: each has workflow/rules/<paper>.smk, this
+# package's <paper>/ (with claims.yaml and, where it checks its config, config.py with problems(config)),
+# a config section and its schema fragment workflow/schemas/<paper>.schema.yaml. Adding a paper adds
+# its name here; nothing else outside the paper's own files changes.
+PAPERS = ("misalign_bench", "misalign_profile", "demo_safetybench")

@@ -145,6 +145,13 @@ def test_shipped_configs_are_valid(path):
      "demo_safetybench.headline_rater: 'all-minilm-l6-v2' is not one of the raters"),
     (lambda c: c["demo_safetybench"]["sweep"].update(tau=[3, 20]), "the grid must contain the balanced point"),
     (lambda c: c["demo_safetybench"].update(axes=["gender", "caste"]), "demo_safetybench.axes.1: 'caste' is not one of"),
+    # the papers' separate models: no generator judges its own responses, at any scale, in any paper
+    (lambda c: c["roles"].update(judge=c["roles"]["generator"]),
+     "roles: the generator smollm2-135m-instruct would judge its own responses"),
+    (lambda c: c["misalign_profile"]["generators"].update({"gemma-3-270m": "gemma-3-270m"}),
+     "misalign_profile.generators: gemma-3-270m would judge its own responses"),
+    (lambda c: c["misalign_bench"].update(splits=[0.8, 0.1, 0.2]), "misalign_bench.splits: [0.8, 0.1, 0.2] must sum to 1"),
+    (lambda c: c.pop("misalign_profile"), "(top level): 'misalign_profile' is a required property"),
 ])
 def test_invalid_config_is_named(edit, expected):
     config = load_config()
@@ -163,6 +170,18 @@ def test_snakemake_refuses_invalid_config(tmp_path):
     assert "construct.delta: 0 is less than or equal to the minimum of 0" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("path", ["config/config.yaml", "config/paper.yaml"])
+def test_every_paper_has_a_schema_fragment_and_checks_its_own_section(path):
+    """papers.PAPERS names every paper; each has its schema fragment, and its config checks run from it."""
+    from papers import PAPERS
+    from papers.core.config import load_schema, paper_problems
+    schema = load_schema()
+    for paper in PAPERS:
+        assert schema["properties"][paper] == yaml.safe_load((ROOT / f"workflow/schemas/{paper}.schema.yaml").read_text())
+        assert paper in schema["required"]
+    assert paper_problems(yaml.safe_load((ROOT / path).read_text())) == []
+
+
 def test_mini_registry_keeps_judge_apart_from_generator():
     """The papers separate classifier, generator and judge; mini scale at least never self-judges."""
     roles = load_config()["roles"]
@@ -171,4 +190,6 @@ def test_mini_registry_keeps_judge_apart_from_generator():
     paper = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
     assert paper["models"][paper["roles"]["classifier"]]["model"] == "mistralai/Mistral-7B-Instruct-v0.3"
     assert paper["models"][paper["roles"]["judge"]]["model"] == "meta-llama/Llama-3.1-8B-Instruct"
+    # paper 1 answers with its generation pool (Gemma-3-27B, Phi-3-14B, Qwen-2.5-32B, Mixtral-8x22B)
+    assert paper["models"][paper["roles"]["generator"]]["model"] == "google/gemma-3-27b-it"
     assert {m["backend"] for m in paper["models"].values()} >= {"vllm", "openai"}

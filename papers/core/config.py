@@ -2,20 +2,27 @@
 
     python -m papers.core.config config/config.yaml
 
+The schema is workflow/schemas/config.schema.yaml (the shared sections) with each paper's fragment
+workflow/schemas/<paper>.schema.yaml as the property of its section (papers.PAPERS lists the papers).
 Every violation is listed with its place in the config ("construct.delta: 1.5 is greater than
 the maximum of 1"), then the cross-references the schema cannot express: every field the schema
 marks `x-registry-model` (through `$defs/model_name`, as a value or as a key) must name a model of
-the registry, wherever it is.
+the registry, wherever it is; the construction's generator is not its judge; and each paper's own
+checks, `problems(config)` in papers/<paper>/config.py where the paper has one.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+from papers import PAPERS
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 
 
 class ConfigError(ValueError):
@@ -26,8 +33,26 @@ def _where(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def config_problems(config: dict) -> list[str]:
-    schema = yaml.safe_load(SCHEMA.read_text())
+def load_schema(papers=PAPERS) -> dict:
+    """The shared schema with each paper's fragment as the (required) property of its section."""
+    schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
+    for paper in papers:
+        schema["properties"][paper] = yaml.safe_load((SCHEMAS / f"{paper}.schema.yaml").read_text())
+        schema["required"].append(paper)
+    return schema
+
+
+def paper_problems(config: dict, papers=PAPERS) -> list[str]:
+    """Each paper's own checks: problems(config) of papers/<paper>/config.py, where it has one."""
+    problems = []
+    for paper in papers:
+        if importlib.util.find_spec(f"papers.{paper}.config") is not None:
+            problems += importlib.import_module(f"papers.{paper}.config").problems(config)
+    return problems
+
+
+def config_problems(config: dict, papers=PAPERS) -> list[str]:
+    schema = load_schema(papers)
     validator = jsonschema.Draft202012Validator(schema)
     problems = [f"{_where(e.absolute_path)}: {e.message}"
                 for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
@@ -37,19 +62,15 @@ def config_problems(config: dict) -> list[str]:
     for where, name in model_references(schema, config, schema):
         if name not in config["models"]:
             problems.append(f"{_where(where)}: '{name}' is not a model of the registry (known: {known})")
-    bench, profile, demo = config["misalign_bench"], config["misalign_profile"], config["demo_safetybench"]
-    for generator, judge in profile["generators"].items():
-        if generator == judge:
-            problems.append(f"misalign_profile.generators: {generator} would judge its own responses")
-    if abs(sum(bench["splits"]) - 1) > 1e-9:
-        problems.append(f"misalign_bench.splits: {bench['splits']} must sum to 1")
-    if demo["headline_rater"] not in demo["raters"]:
-        problems.append(f"demo_safetybench.headline_rater: '{demo['headline_rater']}' is not one of the raters")
-    balanced = (config["construct"]["delta"], config["construct"]["dedup"]["tau"])
-    if balanced[0] not in demo["sweep"]["delta"] or balanced[1] not in demo["sweep"]["tau"]:
-        problems.append(f"demo_safetybench.sweep: the grid must contain the balanced point (construct.delta, "
-                        f"construct.dedup.tau) = {balanced}")
-    return problems
+    if problems:
+        return problems
+    # The papers keep classifier, generator and judge apart "to avoid circular bias": at least no
+    # model judges its own responses, at any scale.
+    roles = config["roles"]
+    if roles["generator"] == roles["judge"]:
+        problems.append(f"roles: the generator {roles['generator']} would judge its own responses "
+                        "(roles.judge must be another model)")
+    return problems + paper_problems(config, papers)
 
 
 def model_references(node: dict, value, root: dict, where: tuple = ()):
