@@ -18,11 +18,17 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/paper.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/construct.smk"
-include: "workflow/rules/misalign_bench.smk"
-include: "workflow/rules/misalign_profile.smk"
-include: "workflow/rules/demo_safetybench.smk"
+
+
+# One module per paper of papers.PAPERS (common.smk imports it), in that order.
+for paper in PAPERS:
+
+    include: f"workflow/rules/{paper}.smk"
+
+
 include: "workflow/rules/ledger.smk"
 
 
@@ -31,8 +37,6 @@ rule all:
     input:
         get_embedded_models(),
         rules.construct_all.input,
-        rules.misalign_bench_all.input,
-        rules.misalign_profile_all.input,
-        rules.demo_safetybench_all.input,
+        [getattr(rules, f"{paper}_all").input for paper in PAPERS],
         rules.claims.output,
     default_target: True

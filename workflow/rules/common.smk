@@ -5,10 +5,13 @@ import json
 import os
 import re
 import sys
+from collections import namedtuple
 
+import yaml
 from snakemake.utils import min_version
 
-from papers.core.config import model_entry, validate_config
+from papers import PAPERS
+from papers.core.config import validate_config
 
 min_version("9.0")
 
@@ -53,46 +56,64 @@ def get_embedded_models():
     return sorted({e["model"] for e in config["models"].values() if is_embedded(e)})
 
 
-def get_model_input(role, overrides=None):
-    """The model directory a rule must wait for (none for hub or API models)."""
-    entry = model_entry(config, role, overrides)
-    return [entry["model"]] if is_embedded(entry) else []
+# -- Models: one resolver ---------------------------------------------------------------------------
+# A model reference is a role ("classifier"), a registry name ("gemma-2-9b-it"), a wildcard whose value
+# is a registry name ("{rater}"), or a function of the job's wildcards returning one of those
+# (get_detector_model). Every model step takes its model directories, registry entries, GPUs, image
+# and resources from the get_model_* helpers below, each a function of the job's wildcards.
+def get_model_name(ref, wildcards):
+    """The registry name a model reference stands for in one job."""
+    if callable(ref):
+        return get_model_name(ref(wildcards), wildcards)
+    if ref.startswith("{") and ref.endswith("}"):
+        return getattr(wildcards, ref[1:-1])
+    return config["roles"].get(ref, ref)
 
 
-def get_model_gpus(*roles):
-    """GPUs a step asks SLURM for: the most any of its roles' models needs (registry `gpus`, 0 on CPU)."""
-    return max(model_entry(config, role).get("gpus", 0) for role in roles)
+def get_model_entries(refs, wildcards):
+    """The registry entries of a step's models, each once, in the order named."""
+    names = dict.fromkeys(get_model_name(ref, wildcards) for ref in refs)
+    return [config["models"][name] for name in names]
 
 
-def image_for(*entries):
-    """The image of a step running these registry entries: CUDA vllm is only in the GPU vLLM image."""
-    return CONTAINERS["vllm-gpu" if any(e["backend"] == "vllm" for e in entries) else "main"]
+def get_model_input(*refs):
+    """The model directories a step waits for (embedded models only; hub and API models have none)."""
+    return lambda wildcards: [e["model"] for e in get_model_entries(refs, wildcards) if is_embedded(e)]
 
 
-def get_model_container(*roles):
-    """The image of a step whose models play these roles (see image_for)."""
-    return image_for(*(model_entry(config, role) for role in roles))
+def get_model_entry(ref, adapter=None):
+    """A model's registry entry as JSON, the form every step's model argument takes; `adapter` (a
+    function of the wildcards) adds the LoRA adapter directory a job applies on top of it."""
+    def entry(wildcards):
+        (model,) = get_model_entries([ref], wildcards)
+        extra = adapter(wildcards) if adapter else []
+        return json.dumps({**model, **({"adapter": extra[0]} if extra else {})}, sort_keys=True)
+    return entry
 
 
-def get_registry_container(*names):
-    """The image of a step running these registry models, named directly (see image_for)."""
-    return image_for(*(config["models"][name] for name in names))
+def get_model_gpus(*refs):
+    """GPUs a step asks SLURM for: the most any of its models needs (registry `gpus`, 0 on CPU)."""
+    return lambda wildcards: max(e.get("gpus", 0) for e in get_model_entries(refs, wildcards))
 
 
-def get_registry_input(name):
-    """The directory of a registry model named directly (not through a role), if embedded."""
-    entry = config["models"][name]
-    return [entry["model"]] if is_embedded(entry) else []
+def get_model_container(*refs):
+    """The image of a step running these models: CUDA vllm is only in the GPU vLLM image."""
+    def image(wildcards):
+        vllm = any(e["backend"] == "vllm" for e in get_model_entries(refs, wildcards))
+        return CONTAINERS["vllm-gpu" if vllm else "main"]
+    return image
 
 
-def get_registry_json(name):
-    """A registry model named directly, as the JSON every step's model argument takes."""
-    return json.dumps(config["models"][name], sort_keys=True)
+def get_model_mem_mb(*refs):
+    """Memory of a step: the sum of its models' (config `model_resources`, per backend)."""
+    return lambda wildcards: sum(config["model_resources"][e["backend"]]["mem_mb"]
+                                 for e in get_model_entries(refs, wildcards))
 
 
-def get_model_json(role, overrides=None):
-    """A role's registry entry as JSON, the form every step's --<role> argument takes."""
-    return json.dumps(model_entry(config, role, overrides), sort_keys=True)
+def get_model_runtime(*refs):
+    """Minutes a step may run: the longest of its models' (config `model_resources`, per backend)."""
+    return lambda wildcards: max(config["model_resources"][e["backend"]]["runtime"]
+                                 for e in get_model_entries(refs, wildcards))
 
 
 def get_section_json(*sections):
@@ -100,6 +121,12 @@ def get_section_json(*sections):
     payload = {name: config[name] for name in sections}
     payload.update(scale=SCALE, seed=config["seed"], roles=config["roles"], models=config["models"])
     return json.dumps(payload, sort_keys=True)
+
+
+def get_scale(wildcards):
+    """The config's scale, for captions and manifests. A function, not the string itself: --lint takes
+    the scale ("paper", "test") for a hardcoded prefix of an input under papers/ or tests/."""
+    return SCALE
 
 
 def get_stem(name):
@@ -110,6 +137,47 @@ def get_stem(name):
 def get_cli_args(settings):
     """A config section as command-line options: {"max_new_tokens": 48} -> "--max-new-tokens 48"."""
     return " ".join(f"--{key.replace('_', '-')} {value}" for key, value in settings.items())
+
+
+# -- Papers: the declaration paper.smk's paper_rules takes ------------------------------------------
+# One declared table or figure: the rule that makes it, the name of its output group there (a
+# multiext of .csv/.md/.tex or .pdf/.png), its caption file under workflow/report/ and its report label.
+PaperOutput = namedtuple("PaperOutput", "rule name caption kind label")
+
+
+def table(rule, name, caption, label):
+    """A table of `rule` (its output group `name`); the report shows its .csv."""
+    return PaperOutput(rule, name, caption, "table", label)
+
+
+def figure(rule, name, caption, label):
+    """A figure of `rule` (its output group `name`); the report shows its .png."""
+    return PaperOutput(rule, name, caption, "figure", label)
+
+
+def get_report_file(output):
+    """The file of a declared output the HTML report shows: the table's .csv or the figure's .png."""
+    suffix = ".csv" if output.kind == "table" else ".png"
+    (path,) = [p for p in output.rule.output[output.name] if p.endswith(suffix)]
+    return path
+
+
+def get_module_outputs(paper):
+    """Every file a rule of the module (a rule named <paper>_*) writes -> that rule's name."""
+    return {path: rule.name for rule in workflow.rules if rule.name.startswith(f"{paper}_")
+            for path in rule.output}
+
+
+def get_claim_tables(paper, claims_file):
+    """The tables a paper's claims read, each once; a table no rule of the module writes is an error
+    now, when the DAG is built, not when the claims are checked."""
+    claims = yaml.safe_load(open(claims_file))["claims"]
+    written = get_module_outputs(paper)
+    for claim in claims:
+        if claim["table"] not in written:
+            raise ValueError(f"{claims_file}: claim {claim['id']!r} reads {claim['table']}, which no rule "
+                             f"of {paper} writes (a rule named {paper}_* must have it as an output)")
+    return list(dict.fromkeys(claim["table"] for claim in claims))
 
 
 # -- Mis-Align Bench (workflow/rules/misalign_bench.smk) ---------------------------------------------
@@ -127,91 +195,47 @@ def get_detector_groups():
     return groups
 
 
-def get_detector_base(detector):
+def get_detector_model(wildcards):
     """The registry model a detector runs on (a LoRA detector runs on the configured base)."""
-    if detector in get_lora_detectors():
-        return config["misalign_bench"]["single_dimension"]["base"]
-    return detector
-
-
-def get_adapter(wildcards):
-    dimension = get_lora_detectors()[wildcards.detector]
-    return f"results/misalign_bench/adapters/{dimension}/run{wildcards.run}"
-
-
-def get_detector_entry(wildcards):
-    """A detector's registry entry as JSON; a LoRA detector's carries the run's adapter."""
-    entry = dict(config["models"][get_detector_base(wildcards.detector)])
     if wildcards.detector in get_lora_detectors():
-        entry["adapter"] = get_adapter(wildcards)
-    return json.dumps(entry, sort_keys=True)
+        return config["misalign_bench"]["single_dimension"]["base"]
+    return wildcards.detector
 
 
-def get_detector_inputs(wildcards):
-    """Model directories (and the adapter) a detector's evaluation waits for."""
-    adapter = [get_adapter(wildcards)] if wildcards.detector in get_lora_detectors() else []
-    return get_registry_input(get_detector_base(wildcards.detector)) + adapter
+def get_detector_adapter(wildcards):
+    """The adapter a LoRA detector applies in this run (none for a zero-shot detector)."""
+    dimension = get_lora_detectors().get(wildcards.detector)
+    if dimension is None:
+        return []
+    return expand(rules.misalign_bench_train_detector.output.adapter, dimension=dimension, run=wildcards.run)
 
 
 # Order, not data. Steps that ask the same model calls must not run side by side, or both would
 # compute the calls neither finds in the cache yet. A zero-shot detector's runs share test items, so
 # its run r waits for run r - 1; paper 2's items are mostly paper 1's pairs, so its evaluation of a
 # detector waits for paper 1's. (A LoRA detector's runs use different adapters: nothing shared.)
-def get_previous_run(folder):
+def get_previous_run(rule):
+    """The same detector's previous run of the evaluation rule named `rule`."""
     def previous(wildcards):
         run = int(wildcards.run)
         if wildcards.detector in get_lora_detectors() or run == 0:
             return []
-        return [f"{folder}/predictions/{wildcards.detector}/run{run - 1}.parquet"]
+        return expand(getattr(rules, rule).output.predictions, detector=wildcards.detector, run=run - 1)
     return previous
 
 
 def get_paper1_predictions(wildcards):
-    runs = range(config["misalign_bench"]["runs"])
-    return [f"results/misalign_bench/predictions/{wildcards.detector}/run{r}.parquet" for r in runs]
-
-
-def get_detector_gpus(wildcards):
-    return config["models"][get_detector_base(wildcards.detector)].get("gpus", 0)
-
-
-def get_detector_container(wildcards):
-    return get_registry_container(get_detector_base(wildcards.detector))
+    """Every run of paper 1's evaluation of this detector."""
+    return expand(rules.misalign_bench_evaluate_detector.output.predictions, detector=wildcards.detector,
+                  run=range(config["misalign_bench"]["runs"]))
 
 
 # -- MisAlign-Profile (workflow/rules/misalign_profile.smk) -------------------------------------------
-def get_generator_inputs(wildcards):
-    """The directories of one generator and of the judge of its responses."""
-    judge = config["misalign_profile"]["generators"][wildcards.generator]
-    return get_registry_input(wildcards.generator) + get_registry_input(judge)
-
-
-def get_generator_gpus(wildcards):
-    judge = config["misalign_profile"]["generators"][wildcards.generator]
-    return max(config["models"][name].get("gpus", 0) for name in (wildcards.generator, judge))
-
-
-def get_generator_container(wildcards):
-    judge = config["misalign_profile"]["generators"][wildcards.generator]
-    return get_registry_container(wildcards.generator, judge)
+def get_judge_model(wildcards):
+    """The judge of one generator's responses."""
+    return config["misalign_profile"]["generators"][wildcards.generator]
 
 
 # -- Demo-SafetyBench (workflow/rules/demo_safetybench.smk) -------------------------------------------
-def get_rater_input(wildcards):
-    return get_registry_input(wildcards.rater)
-
-
-def get_rater_json(wildcards):
-    return get_registry_json(wildcards.rater)
-
-
 def get_rater_mode(wildcards):
     return config["demo_safetybench"]["raters"][wildcards.rater]
-
-
-def get_rater_gpus(wildcards):
-    return config["models"][wildcards.rater].get("gpus", 0)
-
-
-def get_rater_container(wildcards):
-    return get_registry_container(wildcards.rater)

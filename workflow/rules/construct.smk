@@ -19,14 +19,14 @@ rule construct_classify_prompts:
     benchmark:
         "results/benchmarks/construct/classify_prompts.tsv"
     params:
-        classifier=get_model_json("classifier"),
+        classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         calibration=CONSTRUCT["calibration"],
     threads: CHAIN_THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=get_model_mem_mb("classifier"),
+        runtime=get_model_runtime("classifier"),
         gpu=get_model_gpus("classifier"),
     conda:
         "../../envs/main.yaml"
@@ -54,7 +54,7 @@ rule construct_count_domains:
         "results/benchmarks/construct/count_domains.tsv"
     params:
         delta=CONSTRUCT["delta"],
-        scale=SCALE,
+        scale=get_scale,
         table=get_stem("table"),
         agreement=get_stem("agreement"),
         figure=get_stem("figure"),
@@ -76,7 +76,7 @@ rule construct_expand_domains:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
         classified=rules.construct_classify_prompts.output.classified,
-        models=get_model_input("expansion") + get_model_input("classifier"),
+        models=get_model_input("expansion", "classifier"),
     output:
         attempts=f"{CONSTRUCT_OUT}/expansion_attempts.parquet",
         pool=f"{CONSTRUCT_OUT}/pool_expanded.parquet",
@@ -87,16 +87,16 @@ rule construct_expand_domains:
         "results/benchmarks/construct/expand_domains.tsv"
     params:
         settings=get_cli_args(CONSTRUCT["expansion"]),
-        expansion=get_model_json("expansion"),
-        classifier=get_model_json("classifier"),
+        expansion=get_model_entry("expansion"),
+        classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         calibration=CONSTRUCT["calibration"],
         seed=config["seed"],
     threads: CHAIN_THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=get_model_mem_mb("expansion", "classifier"),
+        runtime=get_model_runtime("expansion", "classifier"),
         gpu=get_model_gpus("expansion", "classifier"),
     conda:
         "../../envs/main.yaml"
@@ -141,7 +141,7 @@ rule construct_generate_responses:
         prompts=rules.construct_dedup_prompts.output.kept,
         classified=rules.construct_expand_domains.output.classified,
         taxonomy=CONSTRUCT["taxonomy"],
-        models=get_model_input("generator") + get_model_input("judge"),
+        models=get_model_input("generator", "judge"),
     output:
         candidates=f"{CONSTRUCT_OUT}/response_candidates.parquet",
         responses=f"{CONSTRUCT_OUT}/responses.parquet",
@@ -151,15 +151,15 @@ rule construct_generate_responses:
         "results/benchmarks/construct/generate_responses.tsv"
     params:
         settings=get_cli_args(CONSTRUCT["responses"]),
-        generator=get_model_json("generator"),
-        judge=get_model_json("judge"),
+        generator=get_model_entry("generator"),
+        judge=get_model_entry("judge"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         seed=config["seed"],
     threads: CHAIN_THREADS
     resources:
-        mem_mb=6000,
-        runtime=120,
+        mem_mb=get_model_mem_mb("generator", "judge"),
+        runtime=get_model_runtime("generator", "judge"),
         gpu=get_model_gpus("generator", "judge"),
     conda:
         "../../envs/main.yaml"
@@ -191,7 +191,7 @@ rule construct_count_construction:
         "results/benchmarks/construct/count_construction.tsv"
     params:
         delta=CONSTRUCT["delta"],
-        scale=SCALE,
+        scale=get_scale,
         table=get_stem("table"),
         reasons=get_stem("reasons"),
     threads: 1
@@ -207,52 +207,22 @@ rule construct_count_construction:
         " --table {params.table} --reasons {params.reasons} > {log} 2>&1"
 
 
-rule construct_report:
-    """Register the construction tables and figure in the HTML report."""
-    input:
-        table=report(f"{CONSTRUCT_OUT}/table_domain_counts.csv",
-                     caption="../report/construct_domain_counts.rst", category="Shared construction",
-                     labels={"table": "per-domain counts"}),
-        agreement=report(f"{CONSTRUCT_OUT}/table_classifier_agreement.csv",
-                         caption="../report/construct_classifier_agreement.rst",
-                         category="Shared construction", labels={"table": "classifier agreement"}),
-        figure=report(f"{CONSTRUCT_OUT}/figure_domain_counts.png",
-                      caption="../report/construct_domain_counts_figure.rst",
-                      category="Shared construction", labels={"figure": "per-domain counts"}),
-        construction=report(f"{CONSTRUCT_OUT}/table_construction.csv",
-                            caption="../report/construct_construction.rst",
-                            category="Shared construction", labels={"table": "construction counts"}),
-        outcomes=report(f"{CONSTRUCT_OUT}/table_candidate_outcomes.csv",
-                        caption="../report/construct_candidate_outcomes.rst",
-                        category="Shared construction", labels={"table": "candidate outcomes"}),
-    output:
-        manifest=f"{CONSTRUCT_OUT}/manifest.json",
-    log:
-        "results/logs/construct/report.log",
-    benchmark:
-        "results/benchmarks/construct/report.tsv"
-    params:
-        section=get_section_json("construct"),
-        inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"]],
-        outputs=[*rules.construct_count_domains.output, *rules.construct_classify_prompts.output,
-                 *rules.construct_expand_domains.output, *rules.construct_dedup_prompts.output,
-                 *rules.construct_generate_responses.output, *rules.construct_count_construction.output],
-        seed=config["seed"],
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../../envs/main.yaml"
-    shell:
-        "python -m papers.core.report.manifest --paper construct --config {params.section:q}"
-        " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
-        " --out {output.manifest} > {log} 2>&1"
-
-
-rule construct_all:
-    """Everything the shared construction chain produces."""
-    input:
-        rules.construct_report.output,
-        rules.construct_count_domains.output,
-        rules.construct_count_construction.output,
+paper_rules(
+    "construct",
+    category="Shared construction",
+    sections=["construct"],
+    inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"]],
+    manifest=[rules.construct_count_domains.output, rules.construct_classify_prompts.output,
+              rules.construct_expand_domains.output, rules.construct_dedup_prompts.output,
+              rules.construct_generate_responses.output, rules.construct_count_construction.output],
+    outputs=[
+        table(rules.construct_count_domains, "table", "construct_domain_counts.rst", "per-domain counts"),
+        table(rules.construct_count_domains, "agreement", "construct_classifier_agreement.rst",
+              "classifier agreement"),
+        figure(rules.construct_count_domains, "figure", "construct_domain_counts_figure.rst", "per-domain counts"),
+        table(rules.construct_count_construction, "table", "construct_construction.rst", "construction counts"),
+        table(rules.construct_count_construction, "reasons", "construct_candidate_outcomes.rst",
+              "candidate outcomes"),
+    ],
+    claims=False,
+)

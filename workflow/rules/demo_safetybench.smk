@@ -72,7 +72,7 @@ use rule construct_expand_domains as demo_safetybench_expand_domains with:
         pool=rules.demo_safetybench_pool.output.pool,
         taxonomy=rules.demo_safetybench_taxonomy.output.taxonomy,
         classified=rules.demo_safetybench_classify_prompts.output.classified,
-        models=get_model_input("expansion") + get_model_input("classifier"),
+        models=get_model_input("expansion", "classifier"),
     output:
         attempts=f"{DS_OUT}/expansion_attempts.parquet",
         pool=f"{DS_OUT}/pool_expanded.parquet",
@@ -83,8 +83,8 @@ use rule construct_expand_domains as demo_safetybench_expand_domains with:
         "results/benchmarks/demo_safetybench/expand_domains.tsv"
     params:
         settings=get_cli_args({**CONSTRUCT["expansion"], "floor": DS["expansion_floor"]}),
-        expansion=get_model_json("expansion"),
-        classifier=get_model_json("classifier"),
+        expansion=get_model_entry("expansion"),
+        classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         calibration=CONSTRUCT["calibration"],
@@ -118,7 +118,7 @@ rule demo_safetybench_rate:
     """One LLM rater's unsafe probability for every item under every demographic framing."""
     input:
         benchmark_items=rules.demo_safetybench_items.output.benchmark_items,
-        model=get_rater_input,
+        model=get_model_input("{rater}"),
     output:
         ratings=f"{DS_OUT}/ratings/{{rater}}.parquet",
     log:
@@ -126,7 +126,7 @@ rule demo_safetybench_rate:
     benchmark:
         "results/benchmarks/demo_safetybench/rate_{rater}.tsv"
     params:
-        model=get_rater_json,
+        model=get_model_entry("{rater}"),
         mode=get_rater_mode,
         axes=DS["axes"],
         threshold=DS["threshold"],
@@ -134,13 +134,13 @@ rule demo_safetybench_rate:
         cache=config["cache"],
     threads: FANOUT_THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=get_rater_gpus,
+        mem_mb=get_model_mem_mb("{rater}"),
+        runtime=get_model_runtime("{rater}"),
+        gpu=get_model_gpus("{rater}"),
     conda:
         "../../envs/main.yaml"
     container:
-        get_rater_container
+        get_model_container("{rater}")
     shell:
         "python -m papers.demo_safetybench.rate --items {input.benchmark_items} --rater {wildcards.rater} --mode {params.mode}"
         " --axes {params.axes} --threshold {params.threshold} --seed {params.seed} --model {params.model:q}"
@@ -154,7 +154,7 @@ rule demo_safetybench_results:
         classified=rules.demo_safetybench_expand_domains.output.classified,
         taxonomy=rules.demo_safetybench_taxonomy.output.taxonomy,
         human=rules.demo_safetybench_pool.output.human,
-        ratings=expand(f"{DS_OUT}/ratings/{{rater}}.parquet", rater=DS["raters"]),
+        ratings=expand(rules.demo_safetybench_rate.output.ratings, rater=DS["raters"]),
     output:
         ratings=f"{DS_OUT}/benchmark_ratings.parquet",
         counts=multiext(f"{DS_OUT}/table_domain_counts", ".csv", ".md", ".tex"),
@@ -177,7 +177,7 @@ rule demo_safetybench_results:
         headline=DS["headline_rater"],
         sweep_delta=DS["sweep"]["delta"],
         sweep_tau=DS["sweep"]["tau"],
-        scale=SCALE,
+        scale=get_scale,
         counts=get_stem("counts"),
         reliability=get_stem("reliability"),
         fairness=get_stem("fairness"),
@@ -203,71 +203,27 @@ rule demo_safetybench_results:
         " > {log} 2>&1"
 
 
-use rule misalign_bench_check_claims as demo_safetybench_check_claims with:
-    input:
-        claims="papers/demo_safetybench/claims.yaml",
-        reliability=rules.demo_safetybench_results.output.reliability[0],
-    output:
-        claims=multiext(f"{DS_OUT}/table_claims", ".csv", ".md", ".tex"),
-    log:
-        "results/logs/demo_safetybench/check_claims.log",
-    benchmark:
-        "results/benchmarks/demo_safetybench/check_claims.tsv"
-
-
-rule demo_safetybench_report:
-    """Register the module's tables and figures in the HTML report; write its provenance manifest."""
-    input:
-        counts=report(f"{DS_OUT}/table_domain_counts.csv", caption="../report/demo_safetybench_domain_counts.rst",
-                      category="3 Demo-SafetyBench", labels={"table": "per-domain counts"}),
-        reliability=report(f"{DS_OUT}/table_reliability.csv", caption="../report/demo_safetybench_reliability.rst",
-                           category="3 Demo-SafetyBench", labels={"table": "rater reliability"}),
-        fairness=report(f"{DS_OUT}/table_fairness_by_axis.csv", caption="../report/demo_safetybench_fairness.rst",
-                        category="3 Demo-SafetyBench", labels={"table": "fairness per axis"}),
-        agreement=report(f"{DS_OUT}/table_group_agreement.csv", caption="../report/demo_safetybench_agreement.rst",
-                         category="3 Demo-SafetyBench", labels={"table": "agreement with human groups"}),
-        rates=report(f"{DS_OUT}/table_unsafe_rates.csv", caption="../report/demo_safetybench_unsafe_rates.rst",
-                     category="3 Demo-SafetyBench", labels={"table": "unsafe rate per group"}),
-        sweep=report(f"{DS_OUT}/table_threshold_sweep.csv", caption="../report/demo_safetybench_sweep.rst",
-                     category="3 Demo-SafetyBench", labels={"table": "threshold sweep"}),
-        sweep_figure=report(f"{DS_OUT}/figure_threshold_sweep.png",
-                            caption="../report/demo_safetybench_sweep_figure.rst", category="3 Demo-SafetyBench",
-                            labels={"figure": "ICC and DS heatmaps"}),
-        rates_figure=report(f"{DS_OUT}/figure_unsafe_rates.png",
-                            caption="../report/demo_safetybench_unsafe_rates_figure.rst",
-                            category="3 Demo-SafetyBench", labels={"figure": "unsafe rate per group"}),
-        claims=report(f"{DS_OUT}/table_claims.csv", caption="../report/demo_safetybench_claims.rst",
-                      category="3 Demo-SafetyBench", labels={"table": "claims"}),
-    output:
-        manifest=f"{DS_OUT}/manifest.json",
-    log:
-        "results/logs/demo_safetybench/report.log",
-    benchmark:
-        "results/benchmarks/demo_safetybench/report.tsv"
-    params:
-        section=get_section_json("construct", "demo_safetybench"),
-        inputs=[DS["dices"], CONSTRUCT["taxonomy"], "papers/demo_safetybench/claims.yaml"],
-        outputs=[*rules.demo_safetybench_pool.output, *rules.demo_safetybench_taxonomy.output,
-                 *rules.demo_safetybench_classify_prompts.output, *rules.demo_safetybench_expand_domains.output,
-                 *rules.demo_safetybench_items.output,
-                 *expand(f"{DS_OUT}/ratings/{{rater}}.parquet", rater=DS["raters"]),
-                 *rules.demo_safetybench_results.output, *rules.demo_safetybench_check_claims.output],
-        seed=config["seed"],
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../../envs/main.yaml"
-    shell:
-        "python -m papers.core.report.manifest --paper demo_safetybench --config {params.section:q}"
-        " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
-        " --out {output.manifest} > {log} 2>&1"
-
-
-rule demo_safetybench_all:
-    """Every table, figure and manifest of Demo-SafetyBench."""
-    input:
-        rules.demo_safetybench_report.output,
-        rules.demo_safetybench_check_claims.output,
-        rules.demo_safetybench_results.output,
+paper_rules(
+    "demo_safetybench",
+    category="3 Demo-SafetyBench",
+    sections=["construct", "demo_safetybench"],
+    inputs=[DS["dices"], CONSTRUCT["taxonomy"], "papers/demo_safetybench/claims.yaml"],
+    manifest=[rules.demo_safetybench_pool.output, rules.demo_safetybench_taxonomy.output,
+              rules.demo_safetybench_classify_prompts.output, rules.demo_safetybench_expand_domains.output,
+              rules.demo_safetybench_items.output,
+              expand(rules.demo_safetybench_rate.output.ratings, rater=DS["raters"]),
+              rules.demo_safetybench_results.output],
+    outputs=[
+        table(rules.demo_safetybench_results, "counts", "demo_safetybench_domain_counts.rst", "per-domain counts"),
+        table(rules.demo_safetybench_results, "reliability", "demo_safetybench_reliability.rst", "rater reliability"),
+        table(rules.demo_safetybench_results, "fairness", "demo_safetybench_fairness.rst", "fairness per axis"),
+        table(rules.demo_safetybench_results, "agreement", "demo_safetybench_agreement.rst",
+              "agreement with human groups"),
+        table(rules.demo_safetybench_results, "rates", "demo_safetybench_unsafe_rates.rst", "unsafe rate per group"),
+        table(rules.demo_safetybench_results, "sweep", "demo_safetybench_sweep.rst", "threshold sweep"),
+        figure(rules.demo_safetybench_results, "sweep_figure", "demo_safetybench_sweep_figure.rst",
+               "ICC and DS heatmaps"),
+        figure(rules.demo_safetybench_results, "rates_figure", "demo_safetybench_unsafe_rates_figure.rst",
+               "unsafe rate per group"),
+    ],
+)

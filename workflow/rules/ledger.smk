@@ -1,11 +1,10 @@
-"""The claims ledger: every paper module's claims table in one (`snakemake claims`)."""
+"""The claims ledger: the claims table of every paper of papers.PAPERS in one (`snakemake claims`)."""
 
 
 rule claims:
     """Every claim of every module next to what this run measured, with its verdict."""
     input:
-        tables=[rules.misalign_bench_check_claims.output.claims[0], rules.misalign_profile_check_claims.output.claims[0],
-                rules.demo_safetybench_check_claims.output.claims[0]],
+        tables=[getattr(rules, f"{paper}_check_claims").output.claims[0] for paper in PAPERS],
     output:
         csv=report("results/claims.csv", caption="../report/claims_ledger.rst", category="0 Claims ledger",
                    labels={"table": "all claims"}),

@@ -47,7 +47,7 @@ rule misalign_bench_train_detector:
     """A LoRA detector for one dimension, on that dimension's training items of one run."""
     input:
         dataset=rules.misalign_bench_build_items.output.dataset,
-        model=get_registry_input(MB["single_dimension"]["base"]),
+        model=get_model_input(MB["single_dimension"]["base"]),
     output:
         adapter=directory(f"{MB_OUT}/adapters/{{dimension}}/run{{run}}"),
     log:
@@ -55,19 +55,19 @@ rule misalign_bench_train_detector:
     benchmark:
         "results/benchmarks/misalign_bench/train_detector_{dimension}_run{run}.tsv"
     params:
-        base=json.dumps(config["models"][MB["single_dimension"]["base"]], sort_keys=True),
+        base=get_model_entry(MB["single_dimension"]["base"]),
         lora=json.dumps(MB["single_dimension"]["lora"], sort_keys=True),
         max_examples=MB["single_dimension"]["max_examples"],
         seed=config["seed"],
     threads: FANOUT_THREADS
     resources:
-        mem_mb=6000,
-        runtime=120,
-        gpu=config["models"][MB["single_dimension"]["base"]].get("gpus", 0),
+        mem_mb=get_model_mem_mb(MB["single_dimension"]["base"]),
+        runtime=get_model_runtime(MB["single_dimension"]["base"]),
+        gpu=get_model_gpus(MB["single_dimension"]["base"]),
     conda:
         "../../envs/main.yaml"
     container:
-        get_registry_container(MB["single_dimension"]["base"])
+        get_model_container(MB["single_dimension"]["base"])
     shell:
         "python -m papers.core.benchmark.detectors --items {input.dataset} --dimension {wildcards.dimension}"
         " --run {wildcards.run} --seed {params.seed} --max-examples {params.max_examples}"
@@ -78,8 +78,9 @@ rule misalign_bench_evaluate_detector:
     """One detector's zero-shot verdicts (option scoring) on one run's test split."""
     input:
         dataset=rules.misalign_bench_build_items.output.dataset,
-        model=get_detector_inputs,
-        after=get_previous_run(MB_OUT),  # an order, not read (common.smk)
+        model=get_model_input(get_detector_model),
+        adapter=get_detector_adapter,
+        after=get_previous_run("misalign_bench_evaluate_detector"),  # an order, not read (common.smk)
     output:
         predictions=f"{MB_OUT}/predictions/{{detector}}/run{{run}}.parquet",
     log:
@@ -87,18 +88,18 @@ rule misalign_bench_evaluate_detector:
     benchmark:
         "results/benchmarks/misalign_bench/evaluate_detector_{detector}_run{run}.tsv"
     params:
-        model=get_detector_entry,
+        model=get_model_entry(get_detector_model, adapter=get_detector_adapter),
         threshold=MB["threshold"],
         cache=config["cache"],
     threads: FANOUT_THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=get_detector_gpus,
+        mem_mb=get_model_mem_mb(get_detector_model),
+        runtime=get_model_runtime(get_detector_model),
+        gpu=get_model_gpus(get_detector_model),
     conda:
         "../../envs/main.yaml"
     container:
-        get_detector_container
+        get_model_container(get_detector_model)
     shell:
         "python -m papers.core.benchmark.evaluate --items {input.dataset} --detector {wildcards.detector}"
         " --run {wildcards.run} --threshold {params.threshold} --model {params.model:q}"
@@ -110,7 +111,7 @@ rule misalign_bench_score_detectors:
     input:
         dataset=rules.misalign_bench_build_items.output.dataset,
         taxonomy=CONSTRUCT["taxonomy"],
-        predictions=expand(f"{MB_OUT}/predictions/{{detector}}/run{{run}}.parquet",
+        predictions=expand(rules.misalign_bench_evaluate_detector.output.predictions,
                            detector=get_detector_groups(), run=MB_RUNS),
     output:
         metrics=f"{MB_OUT}/metrics_per_run.parquet",
@@ -125,7 +126,7 @@ rule misalign_bench_score_detectors:
         "results/benchmarks/misalign_bench/score_detectors.tsv"
     params:
         groups=json.dumps(get_detector_groups()),
-        scale=SCALE,
+        scale=get_scale,
         main=get_stem("main"),
         domains=get_stem("domains"),
         scatter=get_stem("scatter"),
@@ -157,7 +158,7 @@ rule misalign_bench_dataset_tables:
     benchmark:
         "results/benchmarks/misalign_bench/dataset_tables.tsv"
     params:
-        scale=SCALE,
+        scale=get_scale,
         counts=get_stem("counts"),
         coverage=get_stem("coverage"),
     threads: 1
@@ -172,82 +173,24 @@ rule misalign_bench_dataset_tables:
         " --coverage {params.coverage} > {log} 2>&1"
 
 
-rule misalign_bench_check_claims:
-    """The abstract's claims next to the cells of this run's tables that measure them."""
-    input:
-        claims="papers/misalign_bench/claims.yaml",
-        main=rules.misalign_bench_score_detectors.output.main[0],
-        coverage=rules.misalign_bench_dataset_tables.output.coverage[0],
-    output:
-        claims=multiext(f"{MB_OUT}/table_claims", ".csv", ".md", ".tex"),
-    log:
-        "results/logs/misalign_bench/check_claims.log",
-    benchmark:
-        "results/benchmarks/misalign_bench/check_claims.tsv"
-    params:
-        scale=SCALE,
-        stem=get_stem("claims"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../../envs/main.yaml"
-    shell:
-        "python -m papers.core.claims --claims {input.claims} --scale {params.scale} --out {params.stem} > {log} 2>&1"
-
-
-rule misalign_bench_report:
-    """Register the module's tables and figures in the HTML report; write its provenance manifest."""
-    input:
-        counts=report(f"{MB_OUT}/table_domain_counts.csv", caption="../report/misalign_bench_domain_counts.rst",
-                      category="1 Mis-Align Bench", labels={"table": "per-domain counts"}),
-        coverage=report(f"{MB_OUT}/table_benchmark_coverage.csv",
-                        caption="../report/misalign_bench_benchmark_coverage.rst",
-                        category="1 Mis-Align Bench", labels={"table": "dimension coverage vs benchmarks"}),
-        main=report(f"{MB_OUT}/table_main_results_formatted.csv",
-                    caption="../report/misalign_bench_main_results.rst",
-                    category="1 Mis-Align Bench", labels={"table": "main results"}),
-        domains=report(f"{MB_OUT}/table_domain_alignment.csv",
-                       caption="../report/misalign_bench_domain_alignment.rst",
-                       category="1 Mis-Align Bench", labels={"table": "per-domain Alignment Score"}),
-        scatter=report(f"{MB_OUT}/figure_coverage_vs_ffr.png",
-                       caption="../report/misalign_bench_coverage_vs_ffr.rst",
-                       category="1 Mis-Align Bench", labels={"figure": "Coverage vs FFR"}),
-        heatmap=report(f"{MB_OUT}/figure_domain_alignment.png",
-                       caption="../report/misalign_bench_domain_heatmap.rst",
-                       category="1 Mis-Align Bench", labels={"figure": "per-domain AS heatmap"}),
-        claims=report(f"{MB_OUT}/table_claims.csv", caption="../report/misalign_bench_claims.rst",
-                      category="1 Mis-Align Bench", labels={"table": "claims"}),
-    output:
-        manifest=f"{MB_OUT}/manifest.json",
-    log:
-        "results/logs/misalign_bench/report.log",
-    benchmark:
-        "results/benchmarks/misalign_bench/report.tsv"
-    params:
-        section=get_section_json("construct", "misalign_bench"),
-        inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"], "papers/misalign_bench/claims.yaml",
-                "papers/misalign_bench/related_benchmarks.csv"],
-        outputs=[*rules.misalign_bench_build_items.output, *rules.misalign_bench_score_detectors.output,
-                 *rules.misalign_bench_dataset_tables.output, *rules.misalign_bench_check_claims.output],
-        seed=config["seed"],
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../../envs/main.yaml"
-    shell:
-        "python -m papers.core.report.manifest --paper misalign_bench --config {params.section:q}"
-        " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
-        " --out {output.manifest} > {log} 2>&1"
-
-
-rule misalign_bench_all:
-    """Every table, figure and manifest of Mis-Align Bench."""
-    input:
-        rules.misalign_bench_report.output,
-        rules.misalign_bench_check_claims.output,
-        rules.misalign_bench_score_detectors.output,
-        rules.misalign_bench_dataset_tables.output,
+paper_rules(
+    "misalign_bench",
+    category="1 Mis-Align Bench",
+    sections=["construct", "misalign_bench"],
+    inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"], "papers/misalign_bench/claims.yaml",
+            "papers/misalign_bench/related_benchmarks.csv"],
+    manifest=[rules.misalign_bench_build_items.output, rules.misalign_bench_score_detectors.output,
+              rules.misalign_bench_dataset_tables.output],
+    outputs=[
+        table(rules.misalign_bench_dataset_tables, "counts", "misalign_bench_domain_counts.rst", "per-domain counts"),
+        table(rules.misalign_bench_dataset_tables, "coverage", "misalign_bench_benchmark_coverage.rst",
+              "dimension coverage vs benchmarks"),
+        table(rules.misalign_bench_score_detectors, "formatted", "misalign_bench_main_results.rst", "main results"),
+        table(rules.misalign_bench_score_detectors, "domains", "misalign_bench_domain_alignment.rst",
+              "per-domain Alignment Score"),
+        figure(rules.misalign_bench_score_detectors, "scatter", "misalign_bench_coverage_vs_ffr.rst",
+               "Coverage vs FFR"),
+        figure(rules.misalign_bench_score_detectors, "heatmap", "misalign_bench_domain_heatmap.rst",
+               "per-domain AS heatmap"),
+    ],
+)

@@ -16,7 +16,7 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
         classified=rules.construct_classify_prompts.output.classified,
-        models=get_registry_input(MP["expansion"]) + get_model_input("classifier"),
+        models=get_model_input(MP["expansion"], "classifier"),
     output:
         attempts=f"{MP_OUT}/expansion_attempts.parquet",
         pool=f"{MP_OUT}/pool_expanded.parquet",
@@ -27,18 +27,18 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         "results/benchmarks/misalign_profile/expand_domains.tsv"
     params:
         settings=get_cli_args(CONSTRUCT["expansion"]),
-        expansion=get_registry_json(MP["expansion"]),
-        classifier=get_model_json("classifier"),
+        expansion=get_model_entry(MP["expansion"]),
+        classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         calibration=CONSTRUCT["calibration"],
         seed=config["seed"],
     resources:
-        mem_mb=4000,
-        runtime=60,
-        gpu=max(config["models"][MP["expansion"]].get("gpus", 0), get_model_gpus("classifier")),
+        mem_mb=get_model_mem_mb(MP["expansion"], "classifier"),
+        runtime=get_model_runtime(MP["expansion"], "classifier"),
+        gpu=get_model_gpus(MP["expansion"], "classifier"),
     container:
-        get_registry_container(MP["expansion"], config["roles"]["classifier"])
+        get_model_container(MP["expansion"], "classifier")
 
 
 use rule construct_dedup_prompts as misalign_profile_dedup_prompts with:
@@ -57,7 +57,7 @@ rule misalign_profile_type_prompts:
     """Each kept prompt's semantic type (object, attribute or relation) by option scoring."""
     input:
         prompts=rules.misalign_profile_dedup_prompts.output.kept,
-        model=get_registry_input(MP["semantic_classifier"]),
+        model=get_model_input(MP["semantic_classifier"]),
     output:
         types=f"{MP_OUT}/semantic_types.parquet",
     log:
@@ -65,18 +65,18 @@ rule misalign_profile_type_prompts:
     benchmark:
         "results/benchmarks/misalign_profile/type_prompts.tsv"
     params:
-        classifier=get_registry_json(MP["semantic_classifier"]),
+        classifier=get_model_entry(MP["semantic_classifier"]),
         calibration=CONSTRUCT["calibration"],
         cache=config["cache"],
     threads: CHAIN_THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
-        gpu=config["models"][MP["semantic_classifier"]].get("gpus", 0),
+        mem_mb=get_model_mem_mb(MP["semantic_classifier"]),
+        runtime=get_model_runtime(MP["semantic_classifier"]),
+        gpu=get_model_gpus(MP["semantic_classifier"]),
     conda:
         "../../envs/main.yaml"
     container:
-        get_registry_container(MP["semantic_classifier"])
+        get_model_container(MP["semantic_classifier"])
     shell:
         "python -m papers.misalign_profile.semantic_types --prompts {input.prompts} --calibration {params.calibration}"
         " --classifier {params.classifier:q} --cache {params.cache} --threads {threads} --out {output.types} > {log} 2>&1"
@@ -87,7 +87,7 @@ use rule construct_generate_responses as misalign_profile_generate_responses wit
         prompts=rules.misalign_profile_dedup_prompts.output.kept,
         classified=rules.misalign_profile_expand_domains.output.classified,
         taxonomy=CONSTRUCT["taxonomy"],
-        models=get_generator_inputs,
+        models=get_model_input("{generator}", get_judge_model),
         # Not read: an order. A generator of the construction asks many of the same sampled requests;
         # in bf16 an answer depends on its batchmates, so they must be answered in the construction's
         # batches, before this job looks in the cache, whatever order the scheduler picks.
@@ -101,18 +101,18 @@ use rule construct_generate_responses as misalign_profile_generate_responses wit
         "results/benchmarks/misalign_profile/generate_responses_{generator}.tsv"
     params:
         settings=get_cli_args({**CONSTRUCT["responses"], "max_prompts": MP["max_prompts"]}),
-        generator=lambda wildcards: get_registry_json(wildcards.generator),
-        judge=lambda wildcards: get_registry_json(MP["generators"][wildcards.generator]),
+        generator=get_model_entry("{generator}"),
+        judge=get_model_entry(get_judge_model),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
         seed=config["seed"],
     threads: FANOUT_THREADS  # one job per generator
     resources:
-        mem_mb=6000,
-        runtime=120,
-        gpu=get_generator_gpus,
+        mem_mb=get_model_mem_mb("{generator}", get_judge_model),
+        runtime=get_model_runtime("{generator}", get_judge_model),
+        gpu=get_model_gpus("{generator}", get_judge_model),
     container:
-        get_generator_container
+        get_model_container("{generator}", get_judge_model)
 
 
 rule misalign_profile_stack_responses:
@@ -192,8 +192,10 @@ rule misalign_profile_build_items:
 use rule misalign_bench_evaluate_detector as misalign_profile_evaluate_detector with:
     input:
         dataset=rules.misalign_profile_build_items.output.dataset,
-        model=get_detector_inputs,
-        after=lambda wildcards: get_previous_run(MP_OUT)(wildcards) + get_paper1_predictions(wildcards),  # order
+        model=get_model_input(get_detector_model),
+        adapter=get_detector_adapter,
+        after=lambda wildcards: get_previous_run("misalign_profile_evaluate_detector")(wildcards)
+        + get_paper1_predictions(wildcards),  # an order, not read (common.smk)
     output:
         predictions=f"{MP_OUT}/predictions/{{detector}}/run{{run}}.parquet",
     log:
@@ -221,7 +223,7 @@ rule misalign_profile_score_detectors:
     params:
         groups=json.dumps(get_detector_groups()),
         baseline=MP["tradeoff_baseline"],
-        scale=SCALE,
+        scale=get_scale,
         types=get_stem("types"),
         tradeoffs=get_stem("tradeoffs"),
         heatmap=get_stem("heatmap"),
@@ -250,7 +252,7 @@ rule misalign_profile_type_table:
     benchmark:
         "results/benchmarks/misalign_profile/type_table.tsv"
     params:
-        scale=SCALE,
+        scale=get_scale,
         stem=get_stem("table"),
     threads: 1
     resources:
@@ -262,69 +264,27 @@ rule misalign_profile_type_table:
         "python -m papers.misalign_profile.tables --items {input.dataset} --scale {params.scale} --out {params.stem} > {log} 2>&1"
 
 
-use rule misalign_bench_check_claims as misalign_profile_check_claims with:
-    input:
-        claims="papers/misalign_profile/claims.yaml",
-        types=rules.misalign_profile_score_detectors.output.types[0],
-        tradeoffs=rules.misalign_profile_score_detectors.output.tradeoffs[0],
-        distribution=rules.misalign_profile_type_table.output.table[0],
-    output:
-        claims=multiext(f"{MP_OUT}/table_claims", ".csv", ".md", ".tex"),
-    log:
-        "results/logs/misalign_profile/check_claims.log",
-    benchmark:
-        "results/benchmarks/misalign_profile/check_claims.tsv"
-
-
-rule misalign_profile_report:
-    """Register the module's tables and figures in the HTML report; write its provenance manifest."""
-    input:
-        construction=report(f"{MP_OUT}/table_construction.csv", caption="../report/misalign_profile_construction.rst",
-                            category="2 MisAlign-Profile", labels={"table": "construction counts"}),
-        types=report(f"{MP_OUT}/table_semantic_types.csv", caption="../report/misalign_profile_semantic_types.rst",
-                     category="2 MisAlign-Profile", labels={"table": "semantic-type distribution"}),
-        results=report(f"{MP_OUT}/table_results_by_type.csv", caption="../report/misalign_profile_results.rst",
-                       category="2 MisAlign-Profile", labels={"table": "model x dimension x type"}),
-        tradeoffs=report(f"{MP_OUT}/table_tradeoffs.csv", caption="../report/misalign_profile_tradeoffs.rst",
-                         category="2 MisAlign-Profile", labels={"table": "trade-off matrix"}),
-        heatmap=report(f"{MP_OUT}/figure_tradeoffs.png", caption="../report/misalign_profile_tradeoff_figure.rst",
-                       category="2 MisAlign-Profile", labels={"figure": "trade-off heatmaps"}),
-        bars=report(f"{MP_OUT}/figure_as_by_type.png", caption="../report/misalign_profile_as_by_type.rst",
-                    category="2 MisAlign-Profile", labels={"figure": "AS by semantic type"}),
-        claims=report(f"{MP_OUT}/table_claims.csv", caption="../report/misalign_profile_claims.rst",
-                      category="2 MisAlign-Profile", labels={"table": "claims"}),
-    output:
-        manifest=f"{MP_OUT}/manifest.json",
-    log:
-        "results/logs/misalign_profile/report.log",
-    benchmark:
-        "results/benchmarks/misalign_profile/report.tsv"
-    params:
-        section=get_section_json("construct", "misalign_bench", "misalign_profile"),
-        inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"], "papers/misalign_profile/claims.yaml"],
-        outputs=[*rules.misalign_profile_expand_domains.output, *rules.misalign_profile_dedup_prompts.output,
-                 *rules.misalign_profile_type_prompts.output, *rules.misalign_profile_stack_responses.output,
-                 *rules.misalign_profile_count_construction.output, *rules.misalign_profile_build_items.output,
-                 *rules.misalign_profile_score_detectors.output, *rules.misalign_profile_type_table.output,
-                 *rules.misalign_profile_check_claims.output],
-        seed=config["seed"],
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../../envs/main.yaml"
-    shell:
-        "python -m papers.core.report.manifest --paper misalign_profile --config {params.section:q}"
-        " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
-        " --out {output.manifest} > {log} 2>&1"
-
-
-rule misalign_profile_all:
-    """Every table, figure and manifest of MisAlign-Profile."""
-    input:
-        rules.misalign_profile_report.output,
-        rules.misalign_profile_check_claims.output,
-        rules.misalign_profile_score_detectors.output,
-        rules.misalign_profile_type_table.output,
-        rules.misalign_profile_count_construction.output,
+paper_rules(
+    "misalign_profile",
+    category="2 MisAlign-Profile",
+    sections=["construct", "misalign_bench", "misalign_profile"],
+    inputs=[CONSTRUCT["prompt_pool"], CONSTRUCT["taxonomy"], "papers/misalign_profile/claims.yaml"],
+    manifest=[rules.misalign_profile_expand_domains.output, rules.misalign_profile_dedup_prompts.output,
+              rules.misalign_profile_type_prompts.output, rules.misalign_profile_stack_responses.output,
+              rules.misalign_profile_count_construction.output, rules.misalign_profile_build_items.output,
+              rules.misalign_profile_score_detectors.output, rules.misalign_profile_type_table.output],
+    outputs=[
+        table(rules.misalign_profile_count_construction, "table", "misalign_profile_construction.rst",
+              "construction counts"),
+        table(rules.misalign_profile_type_table, "table", "misalign_profile_semantic_types.rst",
+              "semantic-type distribution"),
+        table(rules.misalign_profile_score_detectors, "types", "misalign_profile_results.rst",
+              "model x dimension x type"),
+        table(rules.misalign_profile_score_detectors, "tradeoffs", "misalign_profile_tradeoffs.rst",
+              "trade-off matrix"),
+        figure(rules.misalign_profile_score_detectors, "heatmap", "misalign_profile_tradeoff_figure.rst",
+               "trade-off heatmaps"),
+        figure(rules.misalign_profile_score_detectors, "bars", "misalign_profile_as_by_type.rst",
+               "AS by semantic type"),
+    ],
+)
