@@ -35,9 +35,11 @@ BUDGET = {  # seconds of the 30 minutes, on 2 cores
     "ledger": 10,              # the claims table of all papers, the report
 }
 PER_NEW_PAPER, NEW_PAPERS = 128, 6   # papers 4-9, not built yet
-# A rule belongs to the module file it is named after; the rest (claims, all) to the ledger.
+# A rule belongs to the module file it is named after (a paper's report, check_claims and _all rules,
+# which paper.smk defines from its declaration, are named after the paper too); the rest (claims, all)
+# to the ledger.
 MODULES = sorted((p.stem for p in (Path(__file__).resolve().parents[1] / "workflow" / "rules").glob("*.smk")
-                  if p.stem not in ("common", "ledger")), key=len, reverse=True)
+                  if p.stem not in ("common", "ledger", "paper")), key=len, reverse=True)
 
 STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 START = re.compile(r"^(?:local)?rule (\w+):$")
