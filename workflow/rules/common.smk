@@ -7,10 +7,10 @@ import re
 import sys
 from collections import namedtuple
 
-import yaml
 from snakemake.utils import min_version
 
 from papers import PAPERS
+from papers.core.claims import load_claims
 from papers.core.config import validate_config
 
 min_version("9.0")
@@ -171,7 +171,7 @@ def get_module_outputs(paper):
 def get_claim_tables(paper, claims_file):
     """The tables a paper's claims read, each once; a table no rule of the module writes is an error
     now, when the DAG is built, not when the claims are checked."""
-    claims = yaml.safe_load(open(claims_file))["claims"]
+    claims = load_claims(claims_file)["claims"]  # a malformed claims file names its row and field
     written = get_module_outputs(paper)
     for claim in claims:
         if claim["table"] not in written:
