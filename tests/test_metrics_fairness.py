@@ -51,7 +51,8 @@ def test_a_group_without_negatives_does_not_enter_the_fpr_difference():
 
 def test_labels_must_be_booleans_or_zero_one():
     groups = ["a", "a", "b", "b"]
-    assert demographic_parity_difference(pd.Series([True, False, True, True]), pd.Series(groups, dtype="string")) == 0.5
+    y_pred, as_strings = pd.Series([True, False, True, True]), pd.Series(groups, dtype="string")
+    assert demographic_parity_difference(y_pred, as_strings) == 0.5
     with pytest.raises(TypeError, match=r"y_pred: position 0 is 'yes'"):
         demographic_parity_difference(["yes", "no", "no", "no"], groups)
     with pytest.raises(TypeError, match="y_pred: position 1 is 0.5"):
@@ -69,7 +70,8 @@ def test_a_row_without_a_group_is_an_error_not_dropped(missing):
 
 
 def test_groups_of_mixed_kinds_are_refused():
-    with pytest.raises(TypeError, match=r"groups mix kinds of label \(string '1' at position 0; integer 1 at position 1\)"):
+    mixed = r"groups mix kinds of label \(string '1' at position 0; integer 1 at position 1\)"
+    with pytest.raises(TypeError, match=mixed):
         demographic_parity_difference([1, 0, 1, 0], ["1", 1, "1", 1])
     with pytest.raises(TypeError, match="integer 1 at position 0; float 1.0 at position 2"):
         demographic_parity_difference([1, 0, 1, 0], [1, 2, 1.0, 2])
