@@ -11,7 +11,7 @@ from papers.core.io import InputError
 from papers.demo_safetybench.dices import load_dices, group_majorities
 from papers.demo_safetybench.framing import BASELINE, framings
 from papers.demo_safetybench.pool import build_items, with_prompt_ids
-from papers.demo_safetybench.rate import parse_answer, rate
+from papers.demo_safetybench.rate import rate
 from papers.demo_safetybench.reliability import fairness_by_axis, rater_table
 from papers.demo_safetybench.sweep import items_at, sweep
 from papers.demo_safetybench.tables import group_agreement, unsafe_rates
@@ -135,8 +135,7 @@ def test_rating_by_parsed_answers():
     p = out["p_unsafe"].to_numpy()
     assert p[0] == 1.0 and p[1] == 0.0 and math.isnan(p[2]) and not out["unsafe"].iloc[2]
     assert all(r.sampling.temperature == 0.0 and r.sampling.seed == 42 for r in model.seen)
-    assert parse_answer("Answer: NO.") == 0.0 and math.isnan(parse_answer("Yesterday"))
-    with pytest.raises(ValueError, match="rating mode"):
+    with pytest.raises(ValueError, match="verdict mode"):
         rate(model, ITEMS, ["gender"], "vote", "r", 0.5, 42)
 
 

@@ -26,9 +26,10 @@ def test_classification_probabilities(work):
     import yaml
 
     from papers.core.config import model_entry
-    from papers.core.construct.reclassify import CONTENT_FREE, classification_request, softmax
+    from papers.core.construct.reclassify import classification_request
     from papers.core.llm.base import ModelSpec, load_backend
     from papers.core.taxonomy import load_taxonomy
+    from papers.core.verdict import CONTENT_FREE, softmax
 
     classified = pd.read_parquet(work / "results/construct/classified.parquet")
     assert len(classified) == 6 * 6  # six prompts, six domains

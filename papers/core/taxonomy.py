@@ -9,6 +9,8 @@ from pathlib import Path
 
 from .io import InputError, read_csv_records
 
+# The one list of dimensions, in the order every table, figure and loop uses; other modules import
+# it (or ask a loaded Taxonomy) instead of naming the dimensions again.
 DIMENSIONS = ("safety", "value", "cultural")
 # The wording the classifier prompt uses for each dimension's categories.
 DIMENSION_QUESTIONS = {

@@ -44,7 +44,7 @@ def coverage_table(items: pd.DataFrame, taxonomy: Taxonomy, name: str) -> pd.Dat
     for keys in items["domains"]:
         for k in keys:
             covered[by_key[k].dimension].add(k)
-    row = {"Benchmark": name, "Focus": "safety + value + cultural"}
+    row = {"Benchmark": name, "Focus": " + ".join(dims)}
     for d in dims:
         n = int(items["dimensions"].map(lambda ds: d in ds).sum())
         row[d.capitalize()] = f"{len(covered[d])}/{len(taxonomy.of(d))} domains, {n} items"

@@ -5,26 +5,27 @@ import numpy as np
 import pandas as pd
 
 from papers.core.report.figures import new_figure, save_figure
+from papers.core.taxonomy import DIMENSIONS
 
 from .semantic_types import TYPES
-from .tradeoffs import DIMENSIONS
 
 
 def tradeoff_heatmaps(matrix: pd.DataFrame, detectors: list[str], stem, scale: str, baseline: str) -> None:
-    """One 3 x 3 panel per model: rows d1, columns d2, colour and label = relative AS drop."""
+    """One dimension x dimension panel per model: rows d1, columns d2, colour and label = relative AS drop."""
     fig, axes = new_figure(2.3 * len(detectors) + 0.8, 2.6, ncols=len(detectors), squeeze=False)
     image = None
     for ax, detector in zip(axes[0], detectors):
-        grid = np.full((3, 3), np.nan)
+        n = len(DIMENSIONS)
+        grid = np.full((n, n), np.nan)
         for r in matrix[matrix["detector"] == detector].itertuples():
             grid[DIMENSIONS.index(r.d1), DIMENSIONS.index(r.d2)] = r.drop
         image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdBu_r", vmin=-0.5, vmax=0.5)
-        for i in range(3):
-            for j in range(3):
+        for i in range(n):
+            for j in range(n):
                 if not np.isnan(grid[i, j]):
                     ax.text(j, i, f"{grid[i, j]:.0%}", ha="center", va="center", fontsize=7)
-        ax.set_xticks(range(3), DIMENSIONS, rotation=30, fontsize=7)
-        ax.set_yticks(range(3), DIMENSIONS if ax is axes[0][0] else [], fontsize=7)
+        ax.set_xticks(range(n), DIMENSIONS, rotation=30, fontsize=7)
+        ax.set_yticks(range(n), DIMENSIONS if ax is axes[0][0] else [], fontsize=7)
         ax.set_title(detector, fontsize=8)
         ax.set_xlabel("also carries d2", fontsize=7)
     axes[0][0].set_ylabel("AS on d1", fontsize=7)

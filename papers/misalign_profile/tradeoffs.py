@@ -18,9 +18,9 @@ import math
 import pandas as pd
 
 from papers.core.metrics.alignment import Counts, alignment_score
+from papers.core.taxonomy import DIMENSIONS
 
 BASELINES = ("without", "all")
-DIMENSIONS = ("safety", "value", "cultural")
 
 
 def _score(part: pd.DataFrame) -> tuple[float, int]:

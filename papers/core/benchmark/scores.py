@@ -13,10 +13,10 @@ import pandas as pd
 
 from ..detect import scores_by_dimension
 from ..metrics.alignment import Counts, alignment_score
-from ..taxonomy import Taxonomy
+from ..taxonomy import DIMENSIONS, Taxonomy
 
 GROUP_ORDER = ("general", "single_dimension", "open_weight")
-DIMENSION_ORDER = ("safety", "value", "cultural", "multi", "joint")
+DIMENSION_ORDER = (*DIMENSIONS, "multi", "joint")
 METRICS = ("coverage", "ffr", "as")
 
 

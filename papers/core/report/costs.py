@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-WILDCARD_PART = re.compile(r"_(run\d+|[a-z0-9.-]+-lora|(smollm2|gemma|all-minilm)[a-z0-9.-]*|safety|value|cultural)(?=_|$)")
+from ..taxonomy import DIMENSIONS
+
+WILDCARD_PART = re.compile(r"_(run\d+|[a-z0-9.-]+-lora|(smollm2|gemma|all-minilm)[a-z0-9.-]*|"
+                           + "|".join(DIMENSIONS) + r")(?=_|$)")
 
 
 def step_of(name: str) -> str:
