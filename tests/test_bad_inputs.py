@@ -196,6 +196,13 @@ def test_json_lines_with_raw_line_separators_inside_strings_load(tmp_path):
     assert pool["prompt"].tolist() == ["one\u2028two\u0085three", "x"]
 
 
+def test_pool_loader_refuses_a_taxonomy_of_another_type(tmp_path):
+    path = tmp_path / "pool.csv"
+    path.write_text(POOL_HEADER + "p1,x,\n")
+    with pytest.raises(TypeError, match="taxonomy must be a Taxonomy"):
+        load_prompt_pool(path, TAXONOMY.keys)
+
+
 def test_a_long_csv_prompt_loads(tmp_path):
     path = tmp_path / "pool.csv"
     path.write_text(POOL_HEADER + "p1," + "word " * 40_000 + ",\n")  # 200 kB, past csv's default limit

@@ -22,6 +22,8 @@ from .taxonomy import Taxonomy
 
 
 def load_prompt_pool(path: str | Path, taxonomy: Taxonomy) -> pd.DataFrame:
+    if not isinstance(taxonomy, Taxonomy):  # a list of keys would pass the label check by accident
+        raise TypeError(f"taxonomy must be a Taxonomy (load_taxonomy), not {type(taxonomy).__name__}")
     path = Path(path)
     if path.suffix == ".csv":
         records = read_csv_records(path, ["prompt_id", "prompt", "gold_domains"])
