@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def root(tmp_path):
     pd.DataFrame({"group": ["single", "single", "general"], "dimension": ["joint"] * 3,
-                  "cov": [0.9, 0.97, 0.6], "ffr": [0.55, 0.62, 0.3]}).to_csv(tmp_path / "t.csv", index=False)
+                  "cov": [0.9, 0.97, 0.6], "ffr": [0.55, 0.62, 0.3],
+                  "empty": [float("nan")] * 3}).to_csv(tmp_path / "t.csv", index=False)
     return tmp_path
 
 
@@ -30,7 +31,8 @@ def test_measure_reduces_the_selected_cells(root):
     assert measure(claim(reduce="count"), root).value == 2
     diff = measure(claim(column="ffr", reduce="mean", baseline={"where": {"group": "general"}}), root)
     assert diff.value == pytest.approx(0.585 - 0.3)
-    assert measure(claim(where={"group": "nobody"}), root).value is None
+    with pytest.raises(InputError, match=r"t.csv, field 'group': claim 'c': where .* selects no row"):
+        measure(claim(where={"group": "nobody"}), root)  # a misspelt selector is an error, not "not measured"
     assert measure(claim(where={"group": ["single", "general"]}, reduce="min"), root).value == 0.6
 
 
@@ -43,13 +45,13 @@ def test_verdicts(root):
     assert verdict(above, measure(above, root), "paper") == "reproduced"
     rng = claim(column="ffr", reduce="range", test={"within": [0.6, 0.7]})
     assert verdict(rng, measure(rng, root), "paper") == "not reproduced"  # 0.55 falls outside
-    missing = claim(where={"group": "nobody"})
-    assert verdict(missing, measure(missing, root), "paper") == "not measured"
+    unmeasured = claim(column="empty")  # rows selected, but no value in them
+    assert verdict(unmeasured, measure(unmeasured, root), "paper") == "not measured"
 
 
 def test_bad_claim_files_name_the_claim_and_field(tmp_path):
     path = tmp_path / "claims.yaml"
-    path.write_text(yaml.safe_dump({"paper": "p", "claims": [claim(), {**claim(), "reduce": "median"}]}))
+    path.write_text(yaml.safe_dump({"paper": "p", "claims": [claim(), {**claim(id="d"), "reduce": "median"}]}))
     with pytest.raises(InputError, match=r"claims.yaml, row 2, field 'reduce': unknown reduce"):
         load_claims(path)
     path.write_text(yaml.safe_dump({"paper": "p", "claims": [{"id": "x"}]}))

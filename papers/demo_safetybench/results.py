@@ -2,6 +2,10 @@
 LLM rater's ratings.
 
     python -m papers.demo_safetybench.results --help
+
+When no item reaches delta (a weak classifier, or construct.delta: 1.0) there is no benchmark to
+rate: the step stops with a message saying so, before it writes anything. Run from its command line
+(papers.core.cli.run) its outputs are written all or none.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from .sweep import items_at, sweep
 
 def main(argv=None) -> None:
     from papers.core.cli import parser, setup_logging
-    from papers.core.io import write_parquet
+    from papers.core.io import InputError, write_parquet
     from papers.core.report.tables import write_table
     from papers.core.taxonomy import load_taxonomy
 
@@ -48,6 +52,11 @@ def main(argv=None) -> None:
     where = f"{a.scale} scale, delta = {a.delta:g}, tau = {a.tau}"
 
     kept = items_at(items, a.delta, a.tau)
+    if not kept:  # every table below is per rated item: say why there are none instead of a KeyError
+        best = items["top_probability"].max() if len(items) else float("nan")
+        raise InputError(a.items, f"no item reaches delta = {a.delta:g} (the highest top_probability is "
+                         f"{best:.3f}), so the benchmark is empty and no result is written; lower "
+                         "construct.delta or use a stronger classifier", field="top_probability")
     write_table(domain_counts(items, classified, load_taxonomy(a.taxonomy), a.delta, kept), a.counts_table,
                 caption=(f"Demo-SafetyBench per-domain counts ({where}): DICES conversations and new prompts "
                          "labelled with each of the 14 safety domains, those left after SimHash dedup, and the "
@@ -87,4 +96,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -65,7 +65,7 @@ def coverage_table(items: pd.DataFrame, taxonomy: Taxonomy, name: str) -> pd.Dat
 def main(argv=None) -> None:
     from papers.core.cli import parser
     from papers.core.report.tables import write_table
-    from papers.core.taxonomy import load_taxonomy
+    from papers.core.taxonomy import DIMENSIONS, load_taxonomy
 
     p = parser(__doc__)
     p.add_argument("--items", required=True)
@@ -75,7 +75,7 @@ def main(argv=None) -> None:
     p.add_argument("--counts", required=True, help="stem of the construction counts table")
     p.add_argument("--coverage", required=True, help="stem of the benchmark coverage table")
     a = p.parse_args(argv)
-    taxonomy = load_taxonomy(a.taxonomy)
+    taxonomy = load_taxonomy(a.taxonomy, DIMENSIONS)
     items = pd.read_parquet(a.items)
     write_table(construction_table(pd.read_csv(a.construction), items, taxonomy), a.counts,
                 caption=f"SAVACU per-domain construction counts ({a.scale} scale).")
@@ -84,4 +84,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -79,7 +79,7 @@ rule misalign_profile_type_prompts:
         get_registry_container(MP["semantic_classifier"])
     shell:
         "python -m papers.misalign_profile.semantic_types --prompts {input.prompts} --calibration {params.calibration}"
-        " --classifier {params.classifier:q} --cache {params.cache} --threads {threads} --out {output.types} > {log} 2>&1"
+        " --classifier {params.classifier:q} --cache {params.cache:q} --threads {threads} --out {output.types} > {log} 2>&1"
 
 
 use rule construct_generate_responses as misalign_profile_generate_responses with:
@@ -185,7 +185,7 @@ rule misalign_profile_build_items:
         "../../envs/main.yaml"
     shell:
         "python -m papers.misalign_profile.items --responses {input.responses} --prompts {input.prompts}"
-        " --classified {input.classified} --types {input.types} --taxonomy {input.taxonomy} --delta {params.delta}"
+        " --classified {input.classified} --types {input.types} --taxonomy {input.taxonomy:q} --delta {params.delta}"
         " --seed {params.seed} --runs {params.runs} --splits {params.splits} --out {output.dataset} > {log} 2>&1"
 
 
@@ -316,7 +316,7 @@ rule misalign_profile_report:
         "../../envs/main.yaml"
     shell:
         "python -m papers.core.report.manifest --paper misalign_profile --config {params.section:q}"
-        " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
+        " --seed {params.seed} --inputs {params.inputs:q} --outputs {params.outputs}"
         " --out {output.manifest} > {log} 2>&1"
 
 
