@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 
 from tqdm import tqdm
 
+from .io import UserError
 from .llm.base import Backend, ModelSpec, load_backend
 from .llm.types import EmbedRequest, GenerateRequest, Request, ScoreRequest
 
@@ -62,7 +63,7 @@ def call_key(model: dict, request: dict) -> tuple[str, str]:
     return hashlib.sha256(text.encode()).hexdigest(), text
 
 
-class CacheError(RuntimeError):
+class CacheError(UserError, RuntimeError):
     """A call cache that cannot be opened, read or trusted; the message names the file (and key)."""
 
 

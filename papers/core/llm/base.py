@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Sequence
 
+from papers.core.io import UserError
+
 from .types import EmbedRequest, GenerateRequest, ScoreRequest
 
 # What may go in a registry entry's `options`, per backend. The vLLM engine's keyword arguments are
@@ -63,7 +65,7 @@ NOT_IN_KEY = {
 DEFAULT_ADAPTER = "default"  # the name the entry's `adapter` goes by; `adapters` may not reuse it
 
 
-class ModelConfigError(ValueError):
+class ModelConfigError(UserError, ValueError):
     """A registry entry that cannot describe a model (unknown backend, unknown option)."""
 
 

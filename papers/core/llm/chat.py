@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from papers.core.io import UserError
+
 from .types import Chat, text_only
 
 
-class PromptTooLong(ValueError):
+class PromptTooLong(UserError, ValueError):
     """A prompt (with the tokens asked for after it) longer than the model's context."""
 
 _LABELS = {"user": "User", "assistant": "Assistant"}

@@ -29,6 +29,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
+from papers.core.io import UserError
+
 from .base import Backend, ModelSpec
 from .chat import option_text, render, uses_plain
 from .types import GenerateRequest, ImagePart, ScoreRequest, request_seed, text_only
@@ -52,7 +54,7 @@ def api_key(spec: ModelSpec) -> str:
     return value
 
 
-class UpstreamError(RuntimeError):
+class UpstreamError(UserError, RuntimeError):
     """A server's error, with the API key and any bearer token taken out of its message."""
 
 

@@ -20,10 +20,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from papers.core.io import UserError
+
 ROLES = ("system", "user", "assistant")
 
 
-class ImageError(ValueError):
+class ImageError(UserError, ValueError):
     """An image part that cannot be read as an image; the message names its source."""
 
 
