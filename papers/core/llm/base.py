@@ -40,7 +40,7 @@ class BackendInfo:
 
 
 BACKENDS = {
-    "hf": BackendInfo("papers.core.llm.hf", "HFBackend", 3, ()),
+    "hf": BackendInfo("papers.core.llm.hf", "HFBackend", 3, ("generate_dtype",)),
     "vllm": BackendInfo("papers.core.llm.vllm_backend", "VLLMBackend", 2,
                         (*VLLM_ENGINE_OPTIONS, "engine_args", "seed")),
     "openai": BackendInfo("papers.core.llm.openai_backend", "OpenAIBackend", 1,

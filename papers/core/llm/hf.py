@@ -4,7 +4,8 @@
   generator, seeded from its request (types.request_seed), so the draw does not depend on which other
   requests shared its batch. The probabilities drawn from do in bfloat16, whose rounding depends on
   the padded batch's shape (7 of 8 sampled SmolLM2 answers changed when generated alone); in float32
-  they did not.
+  they did not. An entry's option `generate_dtype: float32` generates with a float32 copy of the model
+  while scoring (one request at a time, so no batchmates) keeps the entry's dtype.
 - adapters: a registry entry may name LoRA adapters (`adapters`, and `adapter` for requests naming
   none); all are loaded once onto the one base, and each group of requests runs with its own
   adapter switched on (or every adapter off, for the bare base).
@@ -64,30 +65,43 @@ class HFBackend(PromptEncoding, Backend):
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(spec.model, dtype=getattr(torch, spec.dtype))
+        self.model = self._load(spec.dtype)
         self.context_length = getattr(self.model.config, "max_position_embeddings", None)
-        adapters = {**({DEFAULT_ADAPTER: spec.adapter} if spec.adapter else {}), **spec.adapters}
+        self._generator = None
+        self.plain = uses_plain(self.tokenizer, spec.chat_template)
+
+    def _load(self, dtype: str):
+        model = AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype))
+        adapters = {**({DEFAULT_ADAPTER: self.spec.adapter} if self.spec.adapter else {}), **self.spec.adapters}
         if adapters:
             from peft import PeftModel
 
             # Kept unmerged: merging a small LoRA update into bf16 weights would round it away.
             (first, path), *rest = adapters.items()
-            self.model = PeftModel.from_pretrained(self.model, path, adapter_name=first)
+            model = PeftModel.from_pretrained(model, path, adapter_name=first)
             for name, path in rest:
-                self.model.load_adapter(path, adapter_name=name)
-        self.model.eval()
-        self.plain = uses_plain(self.tokenizer, spec.chat_template)
+                model.load_adapter(path, adapter_name=name)
+        return model.eval()
 
-    def _adapter(self, name: str):
-        """Run with adapter `name` on; a request naming none gets the entry's `adapter`, or the base
-        with every adapter off."""
+    @property
+    def generator(self):
+        """The model generation runs on: in options.generate_dtype when the entry sets one (float32,
+        so that an answer does not depend on its batchmates' padding), else the scoring model."""
+        if self._generator is None:
+            dtype = self.spec.options.get("generate_dtype", self.spec.dtype)
+            self._generator = self.model if dtype == self.spec.dtype else self._load(dtype)
+        return self._generator
+
+    def _adapter(self, name: str, model):
+        """Run `model` with adapter `name` on; a request naming none gets the entry's `adapter`, or
+        the base with every adapter off."""
         if name and name not in self.spec.adapters:
             self.spec.adapter_path(name)  # raises, naming the adapters the entry has
         if not (self.spec.adapter or self.spec.adapters):
             return contextlib.nullcontext()
         if not name and not self.spec.adapter:
-            return self.model.disable_adapter()
-        self.model.set_adapter(name or DEFAULT_ADAPTER)
+            return model.disable_adapter()
+        model.set_adapter(name or DEFAULT_ADAPTER)
         return contextlib.nullcontext()
 
     # -- generation --------------------------------------------------------------------------------
@@ -110,8 +124,8 @@ class HFBackend(PromptEncoding, Backend):
                     seeds = [request_seed(requests[i]) for i in chunk]
                     kwargs["logits_processor"] = LogitsProcessorList(
                         [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
-                with self._adapter(adapter):
-                    gen = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+                with self._adapter(adapter, self.generator):
+                    gen = self.generator.generate(input_ids=ids, attention_mask=mask, **kwargs)
                 texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
                 for i, text in zip(chunk, texts):
                     out[i] = self.reply(text)
@@ -121,7 +135,7 @@ class HFBackend(PromptEncoding, Backend):
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
         scores: list[list[float]] = [[] for _ in requests]
         for adapter, idx in _by_adapter(requests).items():
-            with self._adapter(adapter):
+            with self._adapter(adapter, self.model):
                 for i in idx:
                     scores[i] = self._score_shared_prefix(requests[i])
         return scores
