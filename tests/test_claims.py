@@ -96,3 +96,26 @@ def test_a_direction_in_words_is_tested_with_the_same_comparison():
             if isinstance(words, str):
                 sign = next(s for s in SIGN_TESTS if words.strip().startswith(s))
                 assert next(iter(c["test"])) == SIGN_TESTS[sign], (path.parent.name, c["id"])
+
+
+def module_claim(paper: str, claim_id: str) -> dict:
+    return next(c for c in load_claims(ROOT / f"papers/{paper}/claims.yaml")["claims"] if c["id"] == claim_id)
+
+
+def write_at(root: Path, claim_: dict, frame: pd.DataFrame) -> None:
+    (root / claim_["table"]).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(root / claim_["table"], index=False)
+
+
+def test_direction_claims_a_laptop_can_answer(tmp_path):
+    coverage = module_claim("misalign_bench", "single_dimension_coverage_above_general")
+    write_at(tmp_path, coverage, pd.DataFrame({
+        "group": ["single_dimension", "single_dimension", "general", "general"], "dimension": "joint",
+        "coverage_mean": [0.9, 0.7, 0.6, 0.4]}))
+    assert measure(coverage, tmp_path).value == pytest.approx(0.3)
+    assert verdict(coverage, measure(coverage, tmp_path), "mini") == "reproduced"
+    drops = module_claim("misalign_profile", "tradeoff_drops_positive")
+    nan = float("nan")  # a pair left out of the range (too few joint items) must not decide the sign
+    write_at(tmp_path, drops, pd.DataFrame({"detector": "m", "drop": [0.2, -0.5, 0.1],
+                                            "range_drop": [0.2, nan, 0.1]}))
+    assert verdict(drops, measure(drops, tmp_path), "mini") == "reproduced"
