@@ -18,6 +18,8 @@ A paper's claims.yaml:
           where: {group: general, dimension: joint}
           reduce: mean
         test: {approx: 0.03}             # approx: |m - v| <= t; above / below: m > t / m < t;
+                                         # at_least / at_most: m >= t / m <= t (a claim that says
+                                         # ">= 0.75" must not be tested with >);
                                          # within: [lo, hi] (a range must fall inside it)
         comparable_at: [paper]           # scales at which the test is meaningful (default: paper)
 
@@ -42,7 +44,7 @@ from .config import yaml_syntax_message
 from .io import InputError, read_text
 
 REDUCERS = {"max": max, "min": min, "sum": sum, "mean": lambda v: sum(v) / len(v), "count": len}
-TESTS = ("approx", "above", "below", "within")
+TESTS = ("approx", "above", "below", "at_least", "at_most", "within")
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,10 @@ def passes(test: dict, measured, paper_value) -> bool:
         return lo > bound
     if kind == "below":
         return hi < bound
+    if kind == "at_least":
+        return lo >= bound
+    if kind == "at_most":
+        return hi <= bound
     return bound[0] <= lo and hi <= bound[1]
 
 
@@ -184,6 +190,7 @@ def _paper_text(value) -> str:
 def _test_text(test: dict) -> str:
     kind, bound = next(iter(test.items()))
     return {"approx": f"within ±{bound}", "above": f"> {bound}", "below": f"< {bound}",
+            "at_least": f">= {bound}", "at_most": f"<= {bound}",
             "within": f"in [{bound[0] if isinstance(bound, list) else bound}, "
                       f"{bound[1] if isinstance(bound, list) else bound}]"}[kind]
 

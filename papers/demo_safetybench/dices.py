@@ -8,6 +8,12 @@ Both give two frames:
 - ratings: one row per human answer: item_id, rater_id, the four demographic fields, unsafe (1.0 for
   "Yes", 0.0 for "No", nan for "Unsure").
 
+Demographic categories are checked against the known set (KNOWN): a value the framings do not
+spell the same way would otherwise give an empty group and no error. The five race categories are
+named short in DICES's README ("White, Black, Latine, Asian, Multiracial") and long in the released
+CSVs, as TensorFlow Datasets' DICES builder lists them ("Black/African American", ...); RACE_LONG
+maps the long forms one-to-one onto the README's names the framings use.
+
 "Yes" means unsafe (DICES's Q_overall). The JSON export keeps each conversation's answers but not who
 gave them: rater_id and the demographic fields are then <NA>. Any bad row stops the load with an
 InputError naming file, row and field; a field of the wrong JSON type (an id that is a list, a
@@ -26,6 +32,17 @@ from papers.core.io import InputError, read_csv_records, read_text
 DEMOGRAPHICS = ("rater_gender", "rater_race", "rater_age", "rater_education")
 CSV_COLUMNS = ["rater_id", *DEMOGRAPHICS, "item_id", "context", "response", "Q_overall"]
 ANSWERS = {"Yes": 1.0, "No": 0.0, "Unsure": float("nan")}
+# The released CSVs' long race names (TFDS's DICES builder, tensorflow_datasets/datasets/dices) ->
+# the README's five category names, which the framings use.
+RACE_LONG = {"Asian/Asian subcontinent": "Asian", "Black/African American": "Black",
+             "LatinX, Latino, Hispanic or Spanish Origin": "Latine"}
+# Every category a released CSV may hold (DICES README; TFDS's builder adds the "Other" and gender
+# self-descriptions of its class lists); a category outside a framing axis stays a human group
+# without a framed counterpart, never a silent empty group.
+KNOWN = {"rater_gender": ("Man", "Woman", "Nonbinary", "Self-describe (below)"),
+         "rater_race": ("White", "Black", "Latine", "Asian", "Multiracial", "Other"),
+         "rater_age": ("gen z", "millenial", "gen x+"),
+         "rater_education": ("College degree or higher", "High school or below", "Other")}
 
 
 def load_dices(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -54,6 +71,16 @@ def _answer(path, value, row, line, field) -> float:
     return ANSWERS[value]
 
 
+def _category(path, value: str, row, line, field) -> str:
+    """A demographic value as the framings spell it; anything outside KNOWN stops the load."""
+    value = RACE_LONG.get(value, value) if field == "rater_race" else value
+    if value not in KNOWN[field]:
+        long = f" (or the long forms {', '.join(RACE_LONG)})" if field == "rater_race" else ""
+        raise InputError(path, f"{value!r} is not a known category; expected one of "
+                         f"{', '.join(KNOWN[field])}{long}", row, line, field)
+    return value
+
+
 def _from_csv(path: Path):
     records = read_csv_records(path, CSV_COLUMNS)
     items: dict[str, dict] = {}
@@ -70,7 +97,7 @@ def _from_csv(path: Path):
             raise InputError(path, f"conversation {item['item_id']} has a different context or response "
                              "than in its first row", *where, "context")
         rows.append({"item_id": item["item_id"], "rater_id": r["rater_id"].strip(),
-                     **{f: r[f].strip() for f in DEMOGRAPHICS},
+                     **{f: _category(path, r[f].strip(), *where, f) for f in DEMOGRAPHICS},
                      "unsafe": _answer(path, r["Q_overall"].strip(), *where, "Q_overall")})
     ratings = pd.DataFrame(rows)
     repeated = ratings.duplicated(["item_id", "rater_id"])

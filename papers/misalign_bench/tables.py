@@ -5,7 +5,8 @@ of the three dimensions next to the single-dimension benchmarks the paper names.
 
 Construction counts (paper 1's columns): Classified, Expanded and Removed as duplicates come from
 the shared construction table (papers/core/construct/table.py); Pairs kept counts the domain's
-prompts with both an aligned and a misaligned response in SAVACU.
+prompts with both an aligned and a misaligned response in SAVACU; its Total row (Dimension "all")
+is the sum over domains, as the shared table's other totals are (a prompt counts once per domain).
 Coverage: for SAVACU, measured (domains with at least one item, items per dimension, items whose
 prompt carries two or more dimensions); for the other benchmarks, which dimensions the paper says
 each covers (related_benchmarks.csv), nothing more.
@@ -34,6 +35,9 @@ def construction_table(construction: pd.DataFrame, items: pd.DataFrame, taxonomy
             pairs[names[key]] += 1
     table = construction[CONSTRUCTION_COLUMNS].copy()
     table["Pairs kept"] = table["Domain"].map(pairs).fillna(0).astype(int)
+    # the Total row has no domain name to map, so it is summed here (it read 0 when mapped by name)
+    total = table["Dimension"] == "all"
+    table.loc[total, "Pairs kept"] = int(table.loc[~total, "Pairs kept"].sum())
     return table
 
 

@@ -34,18 +34,33 @@ def tradeoff_heatmaps(matrix: pd.DataFrame, detectors: list[str], stem, scale: s
     save_figure(fig, stem)
 
 
+MISSING = "n/a"  # the mark where a model has no score for a type: no items, or every run NaN
+
+
 def as_by_type(table: pd.DataFrame, detectors: list[str], stem, scale: str) -> None:
-    """Joint Alignment Score per model, one bar per semantic type (error bars: std over runs)."""
+    """Joint Alignment Score per model, one bar per semantic type (error bars: std over runs). A
+    type without a score is marked "n/a" where its bar would be, never drawn as a bar at 0 (an AS
+    of 0 is a real, and very different, result)."""
     joint = table[table["dimension"] == "joint"].set_index(["detector", "semantic_type"])
     fig, ax = new_figure(1.2 + 1.1 * len(detectors), 3.0)
     width = 0.8 / len(TYPES)
+    missing = False
     for k, t in enumerate(TYPES):
-        means = [joint["as_mean"].get((d, t), np.nan) for d in detectors]
-        stds = [joint["as_std"].get((d, t), np.nan) for d in detectors]
-        ax.bar(np.arange(len(detectors)) + (k - 1) * width, np.nan_to_num(means), width,
-               yerr=np.nan_to_num(stds), capsize=2, label=t)
+        x = np.arange(len(detectors)) + (k - 1) * width
+        means = np.array([joint["as_mean"].get((d, t), np.nan) for d in detectors], dtype=float)
+        stds = np.array([joint["as_std"].get((d, t), np.nan) for d in detectors], dtype=float)
+        has = ~np.isnan(means)
+        # a NaN std (one run) draws no error bar; a NaN mean draws no bar at all
+        bars = ax.bar(x[has], means[has], width, yerr=np.where(np.isnan(stds[has]), 0, stds[has]),
+                      capsize=2, label=t)
+        for xi in x[~has]:
+            ax.text(xi, 0.02, MISSING, ha="center", va="bottom", rotation=90, fontsize=6,
+                    color=bars.patches[0].get_facecolor() if len(bars.patches) else "0.4")
+        missing |= bool((~has).any())
     ax.set_xticks(range(len(detectors)), detectors, rotation=25, ha="right", fontsize=7)
     ax.set(ylim=(0, 1.18), yticks=np.linspace(0, 1, 6), ylabel="Alignment Score (joint)",
            title=f"AS by semantic type ({scale} scale)")
+    if missing:  # say what the mark means where it appears
+        ax.plot([], [], linestyle="none", label=f"{MISSING}: no score for the type")
     ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper center")  # above the bars' range
     save_figure(fig, stem)

@@ -221,6 +221,7 @@ rule misalign_profile_score_detectors:
     params:
         groups=json.dumps(get_detector_groups()),
         baseline=MP["tradeoff_baseline"],
+        min_joint=MP["tradeoff_min_joint"],
         scale=SCALE,
         types=get_stem("types"),
         tradeoffs=get_stem("tradeoffs"),
@@ -234,7 +235,7 @@ rule misalign_profile_score_detectors:
         "../../envs/main.yaml"
     shell:
         "python -m papers.misalign_profile.results --items {input.dataset} --predictions {input.predictions}"
-        " --groups {params.groups:q} --baseline {params.baseline} --scale {params.scale}"
+        " --groups {params.groups:q} --baseline {params.baseline} --min-joint {params.min_joint} --scale {params.scale}"
         " --out-metrics {output.metrics} --type-table {params.types} --tradeoff-table {params.tradeoffs}"
         " --tradeoff-figure {params.heatmap} --type-figure {params.bars} > {log} 2>&1"
 
