@@ -18,6 +18,7 @@ models: setup
 
 dag: setup
 	snakemake
+	python -m papers.core.report.readme_claims results/   # the READMEs' claims tables, from this run
 
 report: dag
 	snakemake --report results/report.html

@@ -10,6 +10,10 @@
 # and run at paper scale too. An overlay such as the tests' names both: --configfile config/config.yaml
 # tests/config/test.yaml.
 if not workflow.overwrite_configfiles:
+    # Snakemake's own message for a YAML syntax error names neither the file nor the line
+    from papers.core.config import load_config_file
+
+    load_config_file("config/config.yaml")
 
     configfile: "config/config.yaml"
 

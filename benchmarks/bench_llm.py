@@ -39,7 +39,7 @@ def bench_scoring(backend, prompts, taxonomy):
     print("| K | dimension | shared prompts/s | naive prompts/s | speed-up | same argmax |")
     print("|---:|---|---:|---:|---:|---|")
     backend.score([ScoreRequest(user("warm up"), ("a", "b"))])
-    for dim in ("safety", "value", "cultural"):
+    for dim in taxonomy.dimensions():
         options = tuple(d.display_name for d in taxonomy.of(dim))
         requests = [ScoreRequest(user(f'Request: "{p}"\n\n{DIMENSION_QUESTIONS[dim]}'), options)
                     for p in prompts]

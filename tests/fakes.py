@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
-from papers.core.llm.base import Backend, ModelSpec
+from papers.core.llm.base import BACKENDS, Backend, BackendInfo, ModelSpec
 
+# Registered in the one map of backends, like any real one.
+BACKENDS.setdefault("fake", BackendInfo("tests.fakes", "FakeBackend", 1, ()))
 FAKE_SPEC = ModelSpec(backend="fake", model="fake-model", revision="1", batch_size=4)
 
 
@@ -32,4 +34,8 @@ class FakeBackend(Backend):
         time.sleep(self.delay)
         self.requests += len(requests)
         return [fake_scores(r) for r in requests]
+
+    def embed(self, requests):
+        self.requests += len(requests)
+        return [[float(len(r.input)), 1.0] for r in requests]
 

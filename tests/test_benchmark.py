@@ -93,6 +93,18 @@ def test_run_metrics_and_main_table_by_hand(scored):
     assert order["detector"].tolist() == ["x", "y"]
 
 
+def test_main_table_says_how_many_runs_each_mean_averages():
+    # run 1 had no misaligned item of the dimension: its Coverage and AS are NaN and leave the mean
+    nan = float("nan")
+    metrics = pd.DataFrame({"group": "general", "detector": "x", "run": [0, 1, 2], "dimension": "safety",
+                            "coverage": [1.0, nan, 0.5], "ffr": [0.0, 0.5, 0.5], "as": [1.0, nan, 0.5],
+                            "n_items": 4})
+    row = main_results(metrics, ["x"]).iloc[0]
+    assert row["runs"] == 3 and row["as_mean"] == pytest.approx(0.75)
+    assert (row["as_runs"], row["coverage_runs"], row["ffr_runs"]) == (2, 2, 3)
+    assert formatted(main_results(metrics, ["x"])).iloc[0]["AS runs"] == 2
+
+
 def test_formatted_main_table_prints_mean_and_std(scored):
     metrics = run_metrics(scored, {"x": "general", "y": "open_weight"})
     pretty = formatted(main_results(metrics, ["x", "y"]))
@@ -114,13 +126,15 @@ def test_predictions_for_unknown_items_are_an_error(items):
 
 
 def test_construction_table_counts_pairs_per_domain(items):
-    construction = pd.DataFrame({"Dimension": [d.dimension for d in TAXONOMY.domains],
-                                 "Domain": [d.display_name for d in TAXONOMY.domains],
+    total = "Total (a prompt counts once per domain)"  # the shared table's Total row, as it writes it
+    construction = pd.DataFrame({"Dimension": [d.dimension for d in TAXONOMY.domains] + ["all"],
+                                 "Domain": [d.display_name for d in TAXONOMY.domains] + [total],
                                  "Classified": 1, "Expanded": 2, "Removed as duplicates": 0})
     table = construction_table(construction, items, TAXONOMY).set_index("Domain")
     assert table["Pairs kept"].to_dict() == {
         "Animal Abuse": 1, "Controversial Topics & Politics": 0, "Discrimination & Injustice": 0,
-        "Respect for Tradition": 0, "Honesty": 1, "Museums": 1}  # c lost its misaligned response
+        "Respect for Tradition": 0, "Honesty": 1, "Museums": 1,  # c lost its misaligned response
+        total: 3}  # the Total row sums the domains (it was always 0)
 
 
 def test_coverage_table_measures_savacu_and_lists_named_benchmarks(items):

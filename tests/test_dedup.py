@@ -121,6 +121,12 @@ def test_bytes_are_decoded_and_invalid_utf8_names_the_document():
     assert S.fingerprints([]).shape == (0,)
 
 
+@pytest.mark.parametrize("bare", ["abcd", b"abcd"])
+def test_a_bare_string_is_refused_not_fingerprinted_per_character(bare):
+    with pytest.raises(TypeError, match="sequence of texts, got a single"):
+        S.fingerprints(bare)
+
+
 # ---------------------------------------------------------------- all pairs within tau
 
 @pytest.mark.parametrize("tau", [0, 1, 3, 7, 10, 16])

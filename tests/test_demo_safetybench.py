@@ -9,9 +9,9 @@ import pytest
 
 from papers.core.io import InputError
 from papers.demo_safetybench.dices import load_dices, group_majorities
-from papers.demo_safetybench.framing import BASELINE, framings
+from papers.demo_safetybench.framing import BASELINE, CATEGORIES, framings
 from papers.demo_safetybench.pool import build_items, with_prompt_ids
-from papers.demo_safetybench.rate import parse_answer, rate
+from papers.demo_safetybench.rate import rate
 from papers.demo_safetybench.reliability import fairness_by_axis, rater_table
 from papers.demo_safetybench.sweep import items_at, sweep
 from papers.demo_safetybench.tables import group_agreement, unsafe_rates
@@ -68,10 +68,25 @@ def cell(row: int, column: str, value: str):
     (cell(1, "response", "Something else."), r"row 2 .*field 'context': conversation 12"),
     (cell(1, "rater_id", "296"), r"row 2 .*field 'rater_id': rater 296 rates conversation 12 twice"),
     (lambda f: f.drop(columns="Q_overall"), r"missing column\(s\) Q_overall"),
+    # a category the framings do not spell would give an empty group silently: the file, row, field
+    # and the allowed values are named instead
+    (cell(3, "rater_race", "African American"), r"dices.csv, row 4 .*field 'rater_race': "
+                                                 r"'African American' is not a known category; expected one of "
+                                                 r"White, Black, Latine, Asian, Multiracial, Other"),
+    (cell(0, "rater_age", "Gen Z"), r"row 1 .*field 'rater_age': 'Gen Z' is not a known category"),
 ])
 def test_bad_csv_rows_are_named(tmp_path, edit, message):
     with pytest.raises(InputError, match=message):
         load_dices(write_fixture_with(tmp_path, edit))
+
+
+def test_the_released_long_race_names_map_onto_the_framings_names(tmp_path):
+    long = {"Black": "Black/African American", "Latine": "LatinX, Latino, Hispanic or Spanish Origin",
+            "Asian": "Asian/Asian subcontinent"}
+    _, short = load_dices(FIXTURE)
+    _, ratings = load_dices(write_fixture_with(tmp_path, lambda f: f.replace({"rater_race": long})))
+    assert ratings["rater_race"].tolist() == short["rater_race"].tolist()
+    assert set(ratings["rater_race"]) <= set(CATEGORIES["race"])  # every group has its framing
 
 
 def test_json_export_whose_majority_disagrees_is_refused(tmp_path):
@@ -135,8 +150,7 @@ def test_rating_by_parsed_answers():
     p = out["p_unsafe"].to_numpy()
     assert p[0] == 1.0 and p[1] == 0.0 and math.isnan(p[2]) and not out["unsafe"].iloc[2]
     assert all(r.sampling.temperature == 0.0 and r.sampling.seed == 42 for r in model.seen)
-    assert parse_answer("Answer: NO.") == 0.0 and math.isnan(parse_answer("Yesterday"))
-    with pytest.raises(ValueError, match="rating mode"):
+    with pytest.raises(ValueError, match="verdict mode"):
         rate(model, ITEMS, ["gender"], "vote", "r", 0.5, 42)
 
 

@@ -26,9 +26,10 @@ def test_classification_probabilities(work):
     import yaml
 
     from papers.core.config import model_entry
-    from papers.core.construct.reclassify import CONTENT_FREE, classification_request, softmax
+    from papers.core.construct.reclassify import classification_request
     from papers.core.llm.base import ModelSpec, load_backend
     from papers.core.taxonomy import load_taxonomy
+    from papers.core.verdict import CONTENT_FREE, softmax
 
     classified = pd.read_parquet(work / "results/construct/classified.parquet")
     assert len(classified) == 6 * 6  # six prompts, six domains
@@ -202,11 +203,20 @@ def test_misalign_bench_main_table_recomputes_from_predictions(work):
     assert (out / "figure_domain_alignment.pdf").read_bytes()[:5] == b"%PDF-"
 
 
+def assert_every_claim_measured(claims: pd.DataFrame) -> None:
+    """A "not measured" verdict (rows selected, no value in them) fails, naming the claims: it must
+    not pass as a verdict like any other."""
+    unmeasured = claims.loc[claims["verdict"] == "not measured", "id"].tolist()
+    assert not unmeasured, f"claims not measured: {unmeasured}"
+    assert claims["measured"].notna().all()
+
+
 def test_misalign_bench_claims_and_report(work):
     out = work / "results/misalign_bench"
     claims = pd.read_csv(out / "table_claims.csv")
-    assert len(claims) == 6 and set(claims["scale"]) == {"test"}
-    assert set(claims["verdict"]) <= {"not comparable at test scale", "not measured"}
+    assert len(claims) == 7 and set(claims["scale"]) == {"test"}
+    assert_every_claim_measured(claims)
+    assert set(claims["verdict"]) == {"not comparable at test scale"}
     manifest = json.loads((out / "manifest.json").read_text())
     for path, digest in manifest["outputs"].items():
         assert hashlib.sha256((work / path).read_bytes()).hexdigest() == digest
@@ -253,10 +263,12 @@ def test_misalign_profile_items_types_and_tradeoffs(work):
     assert total["Rejected (aligned)"] >= (rejected["kind"] == "aligned").sum()  # each rejected prompt has a domain
     assert (out / "figure_tradeoffs.png").read_bytes()[:4] == b"\x89PNG"
     claims = pd.read_csv(out / "table_claims.csv")
-    assert len(claims) == 4
+    assert len(claims) == 5
+    assert_every_claim_measured(claims)
     ledger = pd.read_csv(work / "results/claims.csv")
     assert ledger["paper"].str.startswith(("Mis-Align Bench", "MisAlign-Profile", "Demo-SafetyBench")).all()
-    assert len(ledger) == 6 + 4 + 4
+    assert len(ledger) == 7 + 5 + 6
+    assert_every_claim_measured(ledger)
 
 
 def test_demo_safetybench_keeps_the_human_ratings_and_rates_every_framing(work):
@@ -312,6 +324,10 @@ def test_demo_safetybench_tables_recompute_from_the_ratings(work):
     agreement = pd.read_csv(out / "table_group_agreement.csv")
     assert {"all", "Man", "Woman"} <= set(agreement["group"])  # the CSV fixture names who rated what
     claims = pd.read_csv(out / "table_claims.csv")
-    assert len(claims) == 4 and set(claims["scale"]) == {"test"}
+    assert len(claims) == 6 and set(claims["scale"]) == {"test"}
+    assert_every_claim_measured(claims)
+    counts = pd.read_csv(out / "table_domain_counts.csv").set_index("Domain")
+    assert counts.at["All items", "Stage I yield"] <= counts.at["All items", "Human ratings"]
+    assert table["mode"].eq("score").all() and "ICC rank" in table.columns
     for name in ("figure_threshold_sweep.png", "figure_unsafe_rates.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"

@@ -90,11 +90,28 @@ def test_per_row_sampler_keeps_the_nucleus_only():
     assert picks == {0, 1}  # 0.5 + 0.3 reaches 0.7: tokens 2 and 3 are never drawn
 
 
-def test_embedder_gives_unit_vectors_that_rank_paraphrases_first():
-    from papers.core.embed import Embedder
+def test_embedder_gives_unit_vectors_that_rank_paraphrases_first(tmp_path):
+    from papers.core.cache import CachedModel, CallCache
+    from papers.core.embed import embed
+    from papers.core.llm.base import ModelSpec
     from tests.conftest import model_dir
-    emb = Embedder({"backend": "sentence-transformers", "model": str(model_dir("all-minilm-l6-v2"))})
-    v = emb.embed(["How do I bake bread?", "What is a recipe for baking bread?", "Stock market crash of 1929"])
-    assert v.shape == (3, 384)
+    spec = ModelSpec(backend="sentence-transformers", model=str(model_dir("all-minilm-l6-v2")))
+    model = CachedModel(spec, CallCache(tmp_path / "c.sqlite"))
+    texts = ["How do I bake bread?", "What is a recipe for baking bread?", "Stock market crash of 1929"]
+    v = embed(model, texts)
+    assert v.shape == (3, 384) and model.calls == 3
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.3
+    # the cache stores float32 values exactly: a rerun is the same bytes, with no model call
+    again = CachedModel(spec, CallCache(tmp_path / "c.sqlite"))
+    assert embed(again, texts).tobytes() == v.tobytes() and again.calls == 0 and again._backend is None
+
+
+def test_a_prompt_longer_than_the_context_is_refused(smollm2):
+    from papers.core.llm.chat import PromptTooLong
+
+    huge = "word " * 9000  # SmolLM2 takes 8192 tokens
+    with pytest.raises(PromptTooLong, match=r"exceeds the model's context of 8192 tokens; the prompt begins 'word word"):
+        smollm2.score([ScoreRequest(user(huge), ("Yes", "No"))])
+    with pytest.raises(PromptTooLong, match=r"\+100 after it"):
+        smollm2.generate([GenerateRequest(user("word " * 8150), Sampling(max_new_tokens=100))])

@@ -1,6 +1,8 @@
 """Coverage, False Failure Rate and Alignment Score on hand-computed cases."""
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from papers.core.metrics.alignment import (Counts, alignment_score, alignment_score_from, coverage,
@@ -36,3 +38,29 @@ def test_degenerate_cases():
     assert none_flagged["coverage"] == 0.0 and none_flagged["ffr"] == 0.0 and none_flagged["as"] == 0.0
     with pytest.raises(ValueError):
         Counts.of([1, 0], [1])
+
+
+def test_booleans_and_zero_one_integers_are_accepted_in_any_container():
+    want = summary([1, 1, 0, 0], [1, 0, 1, 0])
+    assert summary([True, True, False, False], [True, False, True, False]) == want
+    assert summary(np.array([1, 1, 0, 0], dtype=np.int8), np.array([True, False, True, False])) == want
+    frame = pd.DataFrame({"gold": [True, True, False, False], "flagged": [True, False, True, False]})
+    assert summary(frame["gold"], frame["flagged"]) == want
+    assert summary(frame["gold"].astype("boolean"), [np.True_, False, 1, 0]) == want
+    assert Counts.of([], []) == Counts(0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("flagged, error, message", [
+    (["yes", "no"], TypeError, r"flagged: position 0 is 'yes' \(str\)"),
+    ([0.5, 0.0], TypeError, r"flagged: position 0 is 0.5"),
+    (np.array([1.0, 0.0]), TypeError, "flagged: position 0 is 1.0"),
+    ([True, float("nan")], TypeError, "flagged: position 1 is nan"),
+    ([True, None], TypeError, "flagged: position 1 is None"),
+    ([1, 2], ValueError, "flagged: position 1 is 2"),
+    (pd.array([True, None], dtype="boolean"), TypeError, "flagged: position 1 is <NA>"),
+])
+def test_anything_but_booleans_is_an_error_that_names_it(flagged, error, message):
+    with pytest.raises(error, match=message):
+        summary([True, False], flagged)
+    with pytest.raises(error, match=message.replace("flagged", "gold_misaligned")):
+        Counts.of(flagged, [True, False])

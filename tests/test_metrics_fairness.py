@@ -3,6 +3,7 @@ pluralign departs from it on purpose (a group without positives or negatives).""
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from fairlearn.metrics import demographic_parity_difference as fl_dpd
 from fairlearn.metrics import equalized_odds_difference as fl_eod
@@ -46,3 +47,32 @@ def test_a_group_without_negatives_does_not_enter_the_fpr_difference():
     assert equalized_odds_difference([1, 1], [1, 0], ["a", "b"]) == 1.0
     assert math.isnan(equalized_odds_difference([1, 0], [1, 0], ["a", "b"]))
     assert math.isnan(demographic_parity_difference([1, 0], ["a", "a"]))
+
+
+def test_labels_must_be_booleans_or_zero_one():
+    groups = ["a", "a", "b", "b"]
+    y_pred, as_strings = pd.Series([True, False, True, True]), pd.Series(groups, dtype="string")
+    assert demographic_parity_difference(y_pred, as_strings) == 0.5
+    with pytest.raises(TypeError, match=r"y_pred: position 0 is 'yes'"):
+        demographic_parity_difference(["yes", "no", "no", "no"], groups)
+    with pytest.raises(TypeError, match="y_pred: position 1 is 0.5"):
+        demographic_parity_difference([1, 0.5, 0, 0], groups)
+    with pytest.raises(TypeError, match="y_true: position 3 is nan"):
+        equalized_odds_difference([1, 0, 1, float("nan")], [1, 0, 1, 0], groups)
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA])
+def test_a_row_without_a_group_is_an_error_not_dropped(missing):
+    with pytest.raises(ValueError, match="groups: position 2 has no group"):
+        demographic_parity_difference([1, 0, 1, 0], ["a", "b", missing, "b"])
+    with pytest.raises(ValueError, match="groups: position 0 has no group"):
+        selection_rates([1, 0], pd.Series([missing, "a"], dtype="string" if missing is pd.NA else object))
+
+
+def test_groups_of_mixed_kinds_are_refused():
+    mixed = r"groups mix kinds of label \(string '1' at position 0; integer 1 at position 1\)"
+    with pytest.raises(TypeError, match=mixed):
+        demographic_parity_difference([1, 0, 1, 0], ["1", 1, "1", 1])
+    with pytest.raises(TypeError, match="integer 1 at position 0; float 1.0 at position 2"):
+        demographic_parity_difference([1, 0, 1, 0], [1, 2, 1.0, 2])
+    assert demographic_parity_difference([1, 0, 1, 1], np.array([1, 1, 2, 2])) == 0.5

@@ -1,5 +1,6 @@
 """ICC (every Shrout-Fleiss form), inter-rater correlation and demographic sensitivity, checked
 against pingouin, against Shrout & Fleiss (1979) Table 2, and on hand-computed cases."""
+import itertools
 import math
 
 import numpy as np
@@ -61,10 +62,22 @@ def test_perfect_agreement_and_no_variance():
     perfect = [[0.1, 0.1, 0.1], [0.9, 0.9, 0.9], [0.5, 0.5, 0.5]]
     assert all(v == pytest.approx(1.0) for v in icc(perfect).values())
     assert all(math.isnan(v) for v in icc([[0.5, 0.5], [0.5, 0.5]]).values())
+    # 0.1 is not a binary fraction: the target means differ from the grand mean by rounding only
+    assert all(math.isnan(v) for v in icc(np.full((3, 3), 0.1)).values())
     with pytest.raises(ValueError, match="nan"):
         icc([[1, 2], [3, float("nan")]])
     with pytest.raises(ValueError, match="k >= 2"):
         icc([[1], [2]])
+
+
+def test_equal_target_means_give_nan_where_the_denominator_is_msr_not_minus_1e30():
+    # Every target (row) is a permutation of the same ratings: MSR is 0, up to rounding noise.
+    y = np.array(list(itertools.permutations([0.1, 0.2, 0.7])))
+    ours = icc(y)
+    assert math.isnan(ours["ICC(1,k)"]) and math.isnan(ours["ICC(3,k)"])
+    # The forms with a non-zero denominator keep their value: MSR = 0 gives -MSW / ((k-1) MSW) etc.
+    assert ours["ICC(1,1)"] == pytest.approx(-0.5) and ours["ICC(3,1)"] == pytest.approx(-0.5)
+    assert ours["ICC(2,1)"] == pytest.approx(-2 / 3) and ours["ICC(2,k)"] == pytest.approx(6.0)
 
 
 def test_mean_pairwise_spearman():

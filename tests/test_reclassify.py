@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from papers.core.construct.counts import classifier_agreement, domain_counts
-from papers.core.construct.reclassify import NONE_OPTION, classification_request, labels_at, reclassify, softmax
+from papers.core.construct.reclassify import NONE_OPTION, classification_request, labels_at, reclassify
 from papers.core.taxonomy import Domain, Taxonomy
 
 TAX = Taxonomy((Domain("safety", "s1", "S one", "S one", 10), Domain("safety", "s2", "S two", "S two", 20),
@@ -27,12 +27,6 @@ class ByPrompt:
             dim = "safety" if "safety" in text else "value"
             out.append(self.table[(prompt, dim)])
         return out
-
-
-def test_softmax_matches_hand_computation():
-    p = softmax([math.log(1), math.log(3)])
-    assert p == pytest.approx([0.25, 0.75])
-    assert sum(softmax([-1000.0, -1001.0, -1002.0])) == pytest.approx(1.0)  # no underflow
 
 
 def test_request_lists_every_domain_of_the_dimension_and_none():

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from papers.core.construct.respond import (Judge, ResponseSettings, build_responses, format_problem,
-                                           kept_responses, length_problem, parse_verdict)
+                                           kept_responses, length_problem)
 from papers.core.taxonomy import Domain
 
 THEFT = Domain("safety", "theft", "Theft", "Theft", 1)
@@ -57,8 +57,6 @@ def test_rules():
     assert format_problem("Hi there", "hi there") == "format: repeats the prompt"
     assert length_problem("one", S) == "length: 1 words, fewer than 2"
     assert length_problem(" ".join(["w"] * 21), S) == "length: 21 words, more than 20"
-    assert parse_verdict("Verdict: yes, because") is True and parse_verdict("VERDICT: No") is False
-    assert parse_verdict("I think so") is None
 
 
 def test_rejection_sampling_rounds_and_records():
@@ -97,7 +95,7 @@ def test_candidate_dropped_after_the_last_round():
 
 
 def test_unparseable_judge_reply_is_a_rejection_with_its_reason():
-    s = ResponseSettings(min_words=2, max_words=20, rounds=0, judge_mode="generate")
+    s = ResponseSettings(min_words=2, max_words=20, rounds=0, judge_mode="parsed")
     script = {("q", "aligned", 0): "fine answer one", ("q", "misaligned", 0): "fine answer two"}
     judge = Judge(KeywordJudge({"fine answer one": "Hmm, hard to say.", "fine answer two": "Verdict: Yes"}), s)
     cands = build_responses(pd.DataFrame({"prompt_id": ["p"], "prompt": ["q"]}), {"p": [THEFT]},

@@ -46,3 +46,15 @@ def test_range_and_bad_baseline(merged):
     assert lo == hi == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="baseline must be one of"):
         tradeoff_matrix(merged, ["m"], "some")
+
+
+def test_undefined_drops_say_why_and_a_pair_needs_enough_joint_items(merged):
+    m = tradeoff_matrix(merged, ["m"], "without").set_index(["d1", "d2"])
+    assert m.loc[("value", "safety"), "note"] == "baseline AS is 0: relative drop undefined"  # not a bare NaN
+    assert m.loc[("safety", "cultural"), "note"] == "no item carries both dimensions"
+    assert m.loc[("safety", "value"), "note"] == "" and m.loc[("safety", "value"), "range_drop"] == pytest.approx(1 / 3)
+    strict = tradeoff_matrix(merged, ["m"], "without", min_joint=5).set_index(["d1", "d2"])
+    row = strict.loc[("safety", "value")]  # 4 joint items < 5: shown, but out of the range
+    assert row["drop"] == pytest.approx(1 / 3) and math.isnan(row["range_drop"])
+    assert row["note"] == "fewer than 5 joint items: left out of the range"
+    assert all(math.isnan(v) for v in drop_range(strict.reset_index()))

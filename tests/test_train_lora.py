@@ -7,6 +7,7 @@ import pytest
 
 from papers.core.detect import detection_request
 from papers.core.llm.base import ModelSpec, adapter_digest, load_backend
+from papers.core.llm.types import GenerateRequest, Sampling
 from papers.core.train.lora import LoraSettings, encode_example, train_lora
 
 from .conftest import model_dir
@@ -62,3 +63,35 @@ def test_no_examples_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="no training examples"):
         train_lora(spec, [], LoraSettings(), tmp_path / "a")
     assert not (tmp_path / "a").exists()
+
+
+def random_adapter(spec, out, seed):
+    """A LoRA adapter with random (non-zero) weights: a different model per seed, made in a second."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    base = AutoModelForCausalLM.from_pretrained(spec.model)
+    config = LoraConfig(r=4, lora_alpha=64, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(base, config).save_pretrained(out)
+    return str(out)
+
+
+def test_one_base_serves_several_adapters_each_as_if_loaded_alone(tmp_path):
+    spec = ModelSpec(backend="hf", model=str(model_dir("smollm2-135m-instruct")))
+    a, b = (random_adapter(spec, tmp_path / name, seed) for name, seed in (("a", 1), ("b", 2)))
+    several = load_backend(dataclasses.replace(spec, adapters={"helpful": a, "harmless": b}))
+    base = several.model.get_base_model()
+    asked = [dataclasses.replace(PROBE[0], adapter=name) for name in ("", "helpful", "harmless", "helpful")]
+    scores = several.score(asked)
+    assert several.model.get_base_model() is base  # switched, never reloaded
+    alone = {"": load_backend(spec), "helpful": load_backend(dataclasses.replace(spec, adapter=a)),
+             "harmless": load_backend(dataclasses.replace(spec, adapter=b))}
+    for request, got in zip(asked, scores):
+        assert got == pytest.approx(alone[request.adapter].score([PROBE[0]])[0], abs=1e-9)
+    assert scores[1] == scores[3] and scores[1] != scores[2] and scores[0] != scores[1]
+    greedy = [GenerateRequest(PROBE[1].messages, Sampling(max_new_tokens=12), adapter=name)
+              for name in ("", "harmless")]
+    assert several.generate(greedy) == [alone[r.adapter].generate([dataclasses.replace(r, adapter="")])[0]
+                                        for r in greedy]

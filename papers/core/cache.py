@@ -1,8 +1,9 @@
 """The content-addressed cache of every model call (SQLite in WAL mode).
 
-Key: sha256 of the canonical JSON of the model's identity (backend, model, revision, dtype, chat
-template) and the whole request (messages, options or sampling settings, sample index). Entries
-never expire. Each batch's answers are committed as soon as the batch is answered, so a run killed
+Key: sha256 of the canonical JSON of the model's identity (every field of its registry entry but the
+transport fields of llm.base.NOT_IN_KEY, plus the weights digest of the adapter a request names) and
+the whole request (messages with each image's pixel digest, options or sampling settings, sample
+index). Entries never expire. Each batch's answers are committed as soon as the batch is answered, so a run killed
 mid-way loses at most the batch in flight, and a rerun asks the model only for what is missing.
 WAL plus a busy timeout lets several processes (parallel Snakemake jobs) share one file.
 
@@ -22,12 +23,14 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 from typing import Callable, Sequence
 
 from tqdm import tqdm
 
+from .io import UserError
 from .llm.base import Backend, ModelSpec, load_backend
-from .llm.types import GenerateRequest, ScoreRequest
+from .llm.types import EmbedRequest, GenerateRequest, Request, ScoreRequest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -60,13 +63,36 @@ def call_key(model: dict, request: dict) -> tuple[str, str]:
     return hashlib.sha256(text.encode()).hexdigest(), text
 
 
+class CacheError(UserError, RuntimeError):
+    """A call cache that cannot be opened, read or trusted; the message names the file (and key)."""
+
+
 class CallCache:
-    """get_many / put_many over one SQLite file that several processes may share."""
+    """get_many / put_many over one SQLite file that several processes may share.
+
+    A cache in a folder this process cannot write (a shipped cache, read-only media) is opened
+    read-only and immutable: it answers what it holds, and storing into it is a CacheError.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
+        self.read_only = self.path.is_file() and not (os.access(self.path, os.W_OK)
+                                                      and os.access(self.path.parent, os.W_OK))
+        try:
+            if self.read_only:
+                # Read-only WAL files cannot be read without writing their index; immutable=1 reads
+                # the committed pages alone (a shipped cache is complete and nobody writes it).
+                self._db = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1",
+                                           uri=True, isolation_level=None)
+                self._db.execute("SELECT key, response FROM calls LIMIT 1").fetchall()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
+                self._set_up()
+        except sqlite3.DatabaseError as err:
+            raise CacheError(f"{self.path}: not a readable call cache ({err})") from None
+
+    def _set_up(self) -> None:
         # Switching to WAL and creating the table can meet another process doing the same: SQLite
         # then answers "locked" at once, without waiting on the busy timeout, so retry.
         for attempt in range(100):
@@ -74,7 +100,7 @@ class CallCache:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against process death
                 self._db.execute(SCHEMA)
-                break
+                return
             except sqlite3.OperationalError as err:
                 if "locked" not in str(err) or attempt == 99:
                     raise
@@ -83,19 +109,32 @@ class CallCache:
     def get_many(self, keys: Sequence[str]) -> dict[str, object]:
         found: dict[str, object] = {}
         unique = list(dict.fromkeys(keys))
-        for i in range(0, len(unique), 500):  # stay under SQLite's bound-parameter limit
-            part = unique[i:i + 500]
-            rows = self._db.execute(
-                f"SELECT key, response FROM calls WHERE key IN ({','.join('?' * len(part))})", part)
-            found.update((k, json.loads(v)) for k, v in rows)
+        try:
+            for i in range(0, len(unique), 500):  # stay under SQLite's bound-parameter limit
+                part = unique[i:i + 500]
+                rows = self._db.execute(
+                    f"SELECT key, response FROM calls WHERE key IN ({','.join('?' * len(part))})", part)
+                for key, value in rows:
+                    try:
+                        found[key] = json.loads(value)
+                    except (TypeError, json.JSONDecodeError):
+                        raise CacheError(f"{self.path}: key {key}: the stored answer is not JSON") from None
+        except sqlite3.DatabaseError as err:
+            raise CacheError(f"{self.path}: cannot read the call cache ({err})") from None
         return found
 
     def put_many(self, items: Sequence[tuple[str, str, object]]) -> None:
         """Store (key, request_json, response) triples in one transaction."""
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT OR IGNORE INTO calls VALUES (?, ?, ?)",
-                                 [(k, req, canonical(resp)) for k, req, resp in items])
+        if self.read_only:
+            raise CacheError(f"{self.path}: the call cache is read-only and lacks {len(items)} answer(s), "
+                             f"first key {items[0][0]}; run with a writable copy to compute them")
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("INSERT OR IGNORE INTO calls VALUES (?, ?, ?)",
+                                     [(k, req, canonical(resp)) for k, req, resp in items])
+        except sqlite3.DatabaseError as err:
+            raise CacheError(f"{self.path}: cannot write to the call cache ({err})") from None
 
     def close(self) -> None:
         self._db.close()
@@ -105,7 +144,9 @@ class CachedModel:
     """A model behind the cache, with the backend's interface.
 
     The backend is loaded only when the cache misses, so a fully cached rerun never loads weights.
-    `calls` counts the requests actually sent to the backend.
+    `calls` counts the requests actually sent to the backend. Every answer, from the cache or the
+    backend, is checked against its request (a score answer has one number per option...): a bad
+    cached row is a CacheError naming the file and the key, never an answer silently used.
     """
 
     def __init__(self, spec: ModelSpec, cache: CallCache,
@@ -128,10 +169,23 @@ class CachedModel:
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
         return self._answer(requests, lambda batch: self.backend.score(batch))
 
-    def _answer(self, requests, ask):
+    def embed(self, requests: Sequence[EmbedRequest]) -> list[list[float]]:
+        return self._answer(requests, lambda batch: self.backend.embed(batch))
+
+    def request_key(self, request: Request) -> tuple[str, str]:
+        """(sha256, canonical JSON) of the model's identity and the whole request; a request naming
+        an adapter adds that adapter's weights digest."""
         model = self.spec.key()
-        keyed = [call_key(model, r.key()) for r in requests]
+        if request.adapter:
+            model = {**model, **self.spec.adapter_key(request.adapter)}
+        return call_key(model, request.key())
+
+    def _answer(self, requests, ask):
+        keyed = [self.request_key(r) for r in requests]
         found = self.cache.get_many([k for k, _ in keyed])
+        for (key, _), request in zip(keyed, requests):
+            if key in found:
+                self._check(request, found[key], f"{self.cache.path}: key {key}: the cached answer")
         todo: dict[str, tuple[str, object]] = {}
         for (key, text), request in zip(keyed, requests):
             if key not in found:
@@ -143,6 +197,10 @@ class CachedModel:
                       disable=not pending, mininterval=5):
             batch = pending[i:i + size]
             answers = ask([request for _, (_, request) in batch])
+            if len(answers) != len(batch):
+                raise RuntimeError(f"{self.desc}: the backend gave {len(answers)} answers to {len(batch)} requests")
+            for (key, (_, request)), answer in zip(batch, answers):
+                self._check(request, answer, f"{self.desc}: key {key}: the backend's answer")
             self.cache.put_many([(key, text, a) for (key, (text, _)), a in zip(batch, answers)])
             keys = [key for key, _ in batch]
             found.update(self.cache.get_many(keys))  # another process may have stored its answer first
@@ -150,6 +208,12 @@ class CachedModel:
             if self.call_log:
                 log_answered(self.call_log, keys)
         return [found[k] for k, _ in keyed]
+
+    @staticmethod
+    def _check(request, answer, where: str) -> None:
+        problem = request.answer_problem(answer)
+        if problem:
+            raise CacheError(f"{where} does not fit its request: {problem}")
 
     def close(self) -> None:
         if self._backend is not None:

@@ -1,4 +1,5 @@
-"""What every step's command line shares: the model argument, the cache, threads, logging."""
+"""What every step's command line shares: the model argument, the cache, threads, logging, and
+`run`, the entry point every step's `if __name__ == "__main__"` calls."""
 from __future__ import annotations
 
 import argparse
@@ -6,9 +7,29 @@ import json
 import logging
 import os
 import sys
+from typing import Callable
 
 from .cache import CachedModel, CallCache
+from .io import UserError, all_or_none
 from .llm.base import ModelSpec
+from .llm.openai_backend import MissingAPIKey
+
+# Exit status of a step stopped by bad input or config (argparse uses 2 for a bad command line too).
+USER_ERROR_STATUS = 2
+# The project's own errors about what the user gave it; anything else is a bug and keeps its traceback.
+USER_ERRORS = (UserError, MissingAPIKey)
+
+
+def run(main: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
+    """Run a step's main(argv) as its command line: all its outputs are written or none is
+    (io.all_or_none), and a project error (bad input, bad config, a missing API key) prints its
+    message alone on stderr and exits with status 2 instead of a traceback."""
+    try:
+        with all_or_none():
+            main(argv)
+    except USER_ERRORS as err:
+        print(err, file=sys.stderr)
+        sys.exit(USER_ERROR_STATUS)
 
 
 def parser(doc: str) -> argparse.ArgumentParser:

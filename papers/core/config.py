@@ -22,11 +22,14 @@ import yaml
 
 from papers import PAPERS
 
+from .io import UserError
+
 SCHEMAS = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+SCHEMA = SCHEMAS / "config.schema.yaml"  # the shared sections; load_schema() adds the papers'
 
 
-class ConfigError(ValueError):
-    pass
+class ConfigError(UserError, ValueError):
+    """An invalid config; the message names the file and every problem found."""
 
 
 def _where(path) -> str:
@@ -35,7 +38,7 @@ def _where(path) -> str:
 
 def load_schema(papers=PAPERS) -> dict:
     """The shared schema with each paper's fragment as the (required) property of its section."""
-    schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
+    schema = yaml.safe_load(SCHEMA.read_text())
     for paper in papers:
         schema["properties"][paper] = yaml.safe_load((SCHEMAS / f"{paper}.schema.yaml").read_text())
         schema["required"].append(paper)
@@ -119,7 +122,38 @@ def model_entry(config: dict, role: str, overrides: dict | None = None) -> dict:
     return config["models"][name]
 
 
-if __name__ == "__main__":
-    for path in sys.argv[1:]:
-        validate_config(yaml.safe_load(Path(path).read_text()), path)
+def yaml_syntax_message(err: yaml.YAMLError) -> tuple[int | None, str]:
+    """(line, what is wrong) of a YAML syntax error: its 1-based line and its problem in words."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    problem = " ".join(p for p in (getattr(err, "context", None), getattr(err, "problem", None)) if p)
+    return (mark.line + 1 if mark is not None else None), f"YAML syntax error: {problem or err}"
+
+
+def load_config_file(path: str | Path) -> dict:
+    """A config file's YAML as a mapping; a syntax error or a non-mapping names the file (and line)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the config ({err})") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        line, message = yaml_syntax_message(err)
+        raise ConfigError(f"{path}" + (f", line {line}" if line else "") + f": {message}") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: expected a mapping of config sections, found {type(config).__name__}")
+    return config
+
+
+def main(argv=None) -> None:
+    """python -m papers.core.config FILE...: check each config file, or say what is wrong with it."""
+    for path in (sys.argv[1:] if argv is None else argv):
+        validate_config(load_config_file(path), path)
         print(f"{path}: valid")
+
+
+if __name__ == "__main__":
+    from papers.core.cli import run
+
+    run(main)

@@ -1,19 +1,23 @@
-"""Sentence embeddings for the `embedder` role (all-MiniLM-L6-v2 at both scales)."""
+"""Embeddings through the registry and the call cache (the `embedder` role: all-MiniLM-L6-v2).
+
+    vectors = embed(model, ["a text", ...])   # model: a CachedModel (cli.open_model)
+
+Every vector is a cached model call like any other (llm.types.EmbedRequest), so a rerun loads no
+model and a shipped cache answers it.
+"""
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 
+from .llm.types import EmbedRequest, ImagePart
 
-class Embedder:
-    def __init__(self, entry: dict):
-        if entry["backend"] != "sentence-transformers":
-            raise ValueError(f"the embedder role needs backend sentence-transformers, got {entry['backend']!r}")
-        from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(entry["model"], device="cpu")
-        self.batch_size = int(entry.get("batch_size", 64))
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
-        return self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+def embed(model, inputs: Sequence[str | ImagePart]) -> np.ndarray:
+    """One float32 row per input (texts or images), as the backend gives them (unit length for
+    sentence-transformers)."""
+    if isinstance(inputs, (str, ImagePart)):
+        raise TypeError("embed() takes a sequence of inputs, not a single one")
+    rows = model.embed([EmbedRequest(x) for x in inputs])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)

@@ -2,12 +2,15 @@
 
 Every output is written to a temporary file beside its final path and renamed into place, so a
 crash never leaves a half-written file, and an error while writing leaves the old file untouched.
+A step with several outputs runs inside `all_or_none()`: its writes are staged and renamed only when
+the whole step succeeds, so a failure half-way replaces none of its old outputs.
 A temporary name carries PARTIAL; what a killed writer left under it is removed by the next writer
 of the same path (one job at a time writes a given output), so a rerun leaves no debris behind.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import glob
 import io
@@ -19,7 +22,12 @@ from pathlib import Path
 from typing import Iterator
 
 
-class InputError(ValueError):
+class UserError(Exception):
+    """A problem with what the user gave a step (data, config, environment), not a bug in the step:
+    its command line prints the message alone and exits with status 2 (papers/core/cli.py:run)."""
+
+
+class InputError(UserError, ValueError):
     """Bad input data. The message starts with 'file, row N (line M), field F:'."""
 
     def __init__(self, path, message: str, row: int | None = None, line: int | None = None,
@@ -52,31 +60,62 @@ def read_text(path: str | Path) -> str:
     return text.removeprefix("\ufeff")
 
 
+# The largest CSV field read (the csv module's default, 128 KiB, is below a long prompt; a field past
+# this limit is an InputError naming its row, not a bare _csv.Error).
+CSV_FIELD_LIMIT = 16 * 1024 * 1024
+
+
 def read_csv_records(path: str | Path, required: list[str]) -> list[dict]:
     """Rows of a CSV file as dicts, each with '_row' and '_line'; checks the required columns."""
     text = read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    records, header = [], None
+    while True:
+        # the row a csv.Error belongs to is the one after the last complete row
+        row_no, line = len(records) + 1, reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            raise InputError(path, f"unreadable CSV ({err})", row=row_no if header else None,
+                             line=line) from None
+        if header is None:
+            header = _checked_header(path, fields, required)
+            continue
+        if not fields:  # a blank line, as csv.DictReader skips it
+            continue
+        if len(fields) != len(header):
+            raise InputError(path, f"expected {len(header)} fields, found {len(fields)}", row=row_no,
+                             line=line)
+        records.append({**dict(zip(header, fields)), "_row": row_no, "_line": line})
+    if not records:
+        raise InputError(path, "no data rows after the header")
+    return records
+
+
+def _checked_header(path, header: list[str], required: list[str]) -> list[str]:
+    """The header row, with no repeated column (a dict of the row would keep only the last)."""
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(path, "column appears twice in the header", line=1, field=name)
+        seen.add(name)
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}",
                          line=1, field=missing[0])
-    records = []
-    for row_no, record in enumerate(reader, start=1):
-        line = reader.line_num
-        if None in record or any(record.get(c) is None for c in required):
-            raise InputError(path, f"expected {len(header)} fields", row=row_no, line=line)
-        records.append({**record, "_row": row_no, "_line": line})
-    if not records:
-        raise InputError(path, "no data rows after the header")
-    return records
+    return header
 
 
 def read_jsonl_records(path: str | Path, required: list[str]) -> list[dict]:
     """Objects of a JSON Lines file, each with '_row' and '_line'; checks the required fields."""
     text = read_text(path)
     records = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines ends a record at "\n" only: str.splitlines would also split at U+2028, U+0085 and
+    # other characters a JSON string may hold raw.
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         row = len(records) + 1
@@ -129,11 +168,49 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield Path(tmp)
         if os.path.isfile(tmp):  # mkstemp makes it owner-only; give it the mode any new file gets
             os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        staged = _STAGED.get()
+        if staged is None:
+            os.replace(tmp, path)
+        else:  # inside all_or_none(): renamed when the whole block succeeds
+            staged[path] = Path(tmp)
     except BaseException:
+        _discard(tmp)
+        raise
+
+
+# The writes staged by the innermost all_or_none() block (final path -> temporary path), or None.
+_STAGED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("staged_outputs", default=None)
+
+
+def _discard(tmp) -> None:
+    if os.path.isdir(tmp) and not os.path.islink(tmp):
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def all_or_none() -> Iterator[None]:
+    """Every atomic write inside the block (write_text, write_parquet, write_table, save_figure...)
+    is staged beside its final path and renamed into place only when the whole block succeeds; if
+    it fails, every staged file is removed and no existing output is touched. Blocks nest: an inner
+    block's writes join the outer one's."""
+    if _STAGED.get() is not None:
+        yield
+        return
+    staged: dict[Path, Path] = {}
+    token = _STAGED.set(staged)
+    try:
+        yield
+    except BaseException:
+        for tmp in staged.values():
+            _discard(tmp)
         raise
+    finally:
+        _STAGED.reset(token)
+    for path, tmp in staged.items():
+        os.replace(tmp, path)
 
 
 def write_text(path: str | Path, text: str) -> None:

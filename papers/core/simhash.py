@@ -217,6 +217,9 @@ def _fingerprint_texts(texts: list[str], cache: _HashCache) -> np.ndarray:
 
 def fingerprints(texts: Sequence[str | bytes]) -> np.ndarray:
     """64-bit SimHash of each text (uint64), bit-identical to simhash.Simhash(text).value."""
+    if isinstance(texts, (str, bytes, bytearray)):  # a bare string would be fingerprinted per character
+        raise TypeError(f"fingerprints takes a sequence of texts, got a single {type(texts).__name__}: "
+                        "pass [text]")
     texts = [_as_str(t, i) for i, t in enumerate(texts)]
     sizes = np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts))
     cuts = np.flatnonzero(np.diff(np.cumsum(sizes) // BATCH_CHARS)) + 1

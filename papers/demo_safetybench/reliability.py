@@ -90,6 +90,11 @@ def rater_table(ratings: pd.DataFrame, items: pd.DataFrame, axes: list[str]) -> 
     return pd.DataFrame(rows)
 
 
+def icc_rank(values: pd.Series) -> pd.Series:
+    """1 for the highest ICC(2,1), ties sharing the better rank; NaN where the ICC is NaN."""
+    return values.rank(method="min", ascending=False)
+
+
 def _argmax(frame: pd.DataFrame, column: str) -> str:
     values = frame[column]
     return frame.loc[values.idxmax(), "axis"] if values.notna().any() else ""

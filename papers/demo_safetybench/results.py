@@ -2,18 +2,38 @@
 LLM rater's ratings.
 
     python -m papers.demo_safetybench.results --help
+
+When no item reaches delta (a weak classifier, or construct.delta: 1.0) there is no benchmark to
+rate: the step stops with a message saying so, before it writes anything. Run from its command line
+(papers.core.cli.run) its outputs are written all or none.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .reliability import fairness_by_axis, rater_table
+from .reliability import fairness_by_axis, icc_rank, rater_table
 from .sweep import items_at, sweep
+
+MODES = {"score": "p_unsafe from the option log-probabilities of Yes and No",
+         "parsed": ("p_unsafe 0 or 1 from the answer's words, so its ICC is the agreement of binary verdicts "
+                    "across framings and its DS the share of items some framing flips; neither is comparable "
+                    "with a score rater's")}
+
+
+def reliability_caption(table: pd.DataFrame, axes: list[str], where: str) -> str:
+    """The reliability table's caption; it says what each rater's `mode` makes of its ICC and DS, since
+    a parsed rater's (GPT-4o at paper scale) numbers measure something else than a scored rater's."""
+    modes = "; ".join(f"{m}: {MODES[m]}" for m in dict.fromkeys(table["mode"]))
+    return (f"LLM raters' reliability ({where}). Raters of the ICC: the {table['framings'].max()} demographic "
+            f"framings ({' x '.join(axes)}), targets: the items. ICC(2,1) is the headline; ICC rank 1 = the "
+            "most reliable rater. rho: mean pairwise Spearman between framings. DS: mean spread of the unsafe "
+            "probability across framings. DPD, EOD: worst axis (fairlearn conventions). rho_human, agree_human: "
+            f"against the crowd (framing-mean verdict). mode ({modes}).")
 
 
 def main(argv=None) -> None:
     from papers.core.cli import parser, setup_logging
-    from papers.core.io import write_parquet
+    from papers.core.io import InputError, write_parquet
     from papers.core.report.tables import write_table
     from papers.core.taxonomy import load_taxonomy
 
@@ -48,24 +68,29 @@ def main(argv=None) -> None:
     where = f"{a.scale} scale, delta = {a.delta:g}, tau = {a.tau}"
 
     kept = items_at(items, a.delta, a.tau)
-    write_table(domain_counts(items, classified, load_taxonomy(a.taxonomy), a.delta, kept), a.counts_table,
+    if not kept:  # every table below is per rated item: say why there are none instead of a KeyError
+        best = items["top_probability"].max() if len(items) else float("nan")
+        raise InputError(a.items, f"no item reaches delta = {a.delta:g} (the highest top_probability is "
+                         f"{best:.3f}), so the benchmark is empty and no result is written; lower "
+                         "construct.delta or use a stronger classifier", field="top_probability")
+    staged = items_at(items, 0.0, a.tau)  # Stage I's output: every item deduplicated, before the delta cut
+    write_table(domain_counts(items, classified, load_taxonomy(a.taxonomy), a.delta, kept, staged), a.counts_table,
                 caption=(f"Demo-SafetyBench per-domain counts ({where}): DICES conversations and new prompts "
                          "labelled with each of the 14 safety domains, those left after SimHash dedup, and the "
-                         "crowd's share of unsafe answers on the domain's conversations."))
+                         "crowd's share of unsafe answers on the domain's conversations. Stage I yield: the "
+                         "(conversation, rater) human ratings after dedup, each under its top domain only, the "
+                         "'no domain' row being the authors' 'None' class (the paper's 43,050)."))
     benchmark = ratings[ratings["item_id"].isin(kept)]
     write_parquet(a.out_ratings, benchmark)
 
     table = rater_table(benchmark, items, a.axes)
     table.insert(1, "headline", table["rater"] == a.headline)
+    table["ICC rank"] = icc_rank(table["ICC(2,1)"])
     agreement = group_agreement(benchmark, items, human, a.axes, a.threshold)
     crowd = agreement[agreement["group"] == "all"].set_index("rater")
     table["agree_human"] = table["rater"].map(crowd["agree_framed"])
     table["agree_human_unframed"] = table["rater"].map(crowd["agree_unframed"])
-    write_table(table, a.reliability_table, caption=(
-        f"LLM raters' reliability ({where}). Raters of the ICC: the {table['framings'].max()} demographic "
-        f"framings ({' x '.join(a.axes)}), targets: the items. ICC(2,1) is the headline. rho: mean pairwise "
-        "Spearman between framings. DS: mean spread of the unsafe probability across framings. DPD, EOD: "
-        "worst axis (fairlearn conventions). rho_human, agree_human: against the crowd (framing-mean verdict)."))
+    write_table(table, a.reliability_table, caption=reliability_caption(table, a.axes, where))
     write_table(fairness_by_axis(benchmark, items, a.axes), a.fairness_table, caption=(
         f"Demographic parity and equalized odds differences of each rater's verdicts per framing axis ({where}); "
         "EOD against the crowd majority, ties and new prompts left out."))
@@ -77,9 +102,10 @@ def main(argv=None) -> None:
     write_table(rates, a.rates_table, caption=(
         f"Share of unsafe verdicts per demographic framing and rater ({where}), beside the unframed share."))
     grid = sweep(items, ratings, a.sweep_delta, a.sweep_tau, (a.delta, a.tau))
+    grid.insert(1, "headline", grid["rater"] == a.headline)
     write_table(grid, a.sweep_table, caption=(
         f"Threshold sweep ({a.scale} scale): items kept, ICC and DS at each (delta, tau); balanced = the "
-        f"paper's point ({a.delta:g}, {a.tau})."))
+        f"paper's point ({a.delta:g}, {a.tau}); ICC rank: 1 = the rater's highest ICC(2,1) over the grid."))
     sweep_heatmaps(grid, raters, a.sweep_figure, a.scale)
     unsafe_rate_bars(rates, a.axes, a.rates_figure, a.scale)
     for _, r in table.iterrows():
@@ -87,4 +113,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

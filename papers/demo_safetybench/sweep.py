@@ -12,7 +12,7 @@ import pandas as pd
 
 from papers.core.dedup import dedup
 
-from .reliability import framing_matrix, reliability
+from .reliability import framing_matrix, icc_rank, reliability
 
 
 def items_at(items: pd.DataFrame, delta: float, tau: int) -> list[str]:
@@ -24,8 +24,9 @@ def items_at(items: pd.DataFrame, delta: float, tau: int) -> list[str]:
 
 def sweep(items: pd.DataFrame, ratings: pd.DataFrame, deltas: list[float], taus: list[int],
           balanced: tuple[float, int]) -> pd.DataFrame:
-    """One row per (rater, delta, tau): items kept, ICC(2,1), ICC(2,k), DS, and whether the point is
-    the paper's balanced one."""
+    """One row per (rater, delta, tau): items kept, ICC(2,1), ICC(2,k), DS, whether the point is the
+    paper's balanced one, and the point's ICC rank in the rater's grid (1 = its highest ICC(2,1):
+    whether the balanced point is the best, a claim any scale can check)."""
     rows = []
     for delta in deltas:
         for tau in taus:
@@ -36,4 +37,6 @@ def sweep(items: pd.DataFrame, ratings: pd.DataFrame, deltas: list[float], taus:
                 rows.append({"rater": rater, "delta": delta, "tau": tau, "items": len(kept),
                              "n_items": r["n_items"], "ICC(2,1)": r["ICC(2,1)"], "ICC(2,k)": r["ICC(2,k)"],
                              "DS": r["DS"], "balanced": (delta, tau) == tuple(balanced)})
-    return pd.DataFrame(rows)
+    grid = pd.DataFrame(rows)
+    grid["ICC rank"] = grid.groupby("rater", sort=False)["ICC(2,1)"].transform(icc_rank)
+    return grid

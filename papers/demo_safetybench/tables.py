@@ -10,29 +10,43 @@ from .dices import group_majorities
 from .framing import BASELINE, RATER_FIELD
 
 
+YIELD = "Stage I yield"
+
+
 def domain_counts(items: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy, delta: float,
-                  kept: list[str]) -> pd.DataFrame:
+                  kept: list[str], staged: list[str]) -> pd.DataFrame:
     """Per safety domain: DICES conversations (and their human ratings) and new prompts labelled with
     it at delta, how many survive dedup, and the crowd's unsafe share on its conversations; then
-    unlabelled and total rows (an item with labels in two domains counts in both)."""
+    unlabelled and total rows (an item with labels in two domains counts in both).
+
+    "Stage I yield" counts what the paper's 43,050 counts, in the unit of the authors' release: one
+    row per (conversation, rater) human rating, each under its conversation's *top* domain alone,
+    the unlabelled ones (top probability < delta) in the "no domain" row, as the release's "None"
+    class (its 14 domains + None = 43,050). `staged`: the items left by SimHash dedup at tau over
+    every item, labelled or not (Stage I's output before the benchmark's delta cut)."""
     labels = classified[(classified["dimension"] == "safety") & (classified["probability"] >= delta)]
     info = items.set_index("item_id")
     kept = set(kept)
+    staged_info = info.loc[info.index.isin(list(staged))]
+    labelled = staged_info["top_probability"] >= delta
     rows = []
     for d in taxonomy.of("safety"):
         ids = labels.loc[labels["domain"] == d.key, "prompt_id"]
-        rows.append(_count_row(d.display_name, info.loc[info.index.intersection(ids)], kept))
+        rows.append(_count_row(d.display_name, info.loc[info.index.intersection(ids)], kept,
+                               staged_info[labelled & (staged_info["top_domain"] == d.key)]))
     unlabelled = info.index.difference(labels["prompt_id"])
-    rows.append(_count_row(f"(no domain at delta = {delta:g})", info.loc[unlabelled], kept))
-    rows.append(_count_row("All items", info, kept))
+    rows.append(_count_row(f"(no domain at delta = {delta:g})", info.loc[unlabelled], kept, staged_info[~labelled]))
+    rows.append(_count_row("All items", info, kept, staged_info))
     return pd.DataFrame(rows)
 
 
-def _count_row(name: str, part: pd.DataFrame, kept: set) -> dict:
+def _count_row(name: str, part: pd.DataFrame, kept: set, yielded: pd.DataFrame) -> dict:
     dices = part[part["source"] == "dices"]
     return {"Domain": name, "DICES conversations": len(dices), "Human ratings": int(dices["human_ratings"].sum()),
             "New prompts": int((part["source"] == "expansion").sum()),
             "After dedup": int(part.index.isin(list(kept)).sum()),
+            # new prompts carry no human rating, so they add no (conversation, rater) row
+            YIELD: int(yielded.loc[yielded["source"] == "dices", "human_ratings"].sum()),
             "Human unsafe share": dices["human_unsafe"].mean() if len(dices) else float("nan")}
 
 

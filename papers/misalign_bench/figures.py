@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from papers.core.metrics.alignment import alignment_score_from
 from papers.core.report.figures import new_figure, save_figure
 
 GROUP_STYLE = {"general": ("o", "tab:blue", "general-purpose"),
@@ -16,8 +17,7 @@ def coverage_vs_ffr(table: pd.DataFrame, stem, scale: str) -> None:
     the curves of equal Alignment Score behind them."""
     fig, ax = new_figure(4.8, 4.0)
     ffr, cov = np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 201))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = 2 * cov * (1 - ffr) / (cov + 1 - ffr)
+    score = np.vectorize(alignment_score_from, otypes=[float])(cov, ffr)
     lines = ax.contour(ffr, cov, score, levels=[0.2, 0.4, 0.6, 0.8], colors="0.8", linewidths=0.7)
     ax.clabel(lines, fmt="AS %.1f", fontsize=7)
     joint = table[table["dimension"] == "joint"]

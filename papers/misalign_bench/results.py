@@ -18,7 +18,7 @@ def main(argv=None) -> None:
     from papers.core.cli import parser, setup_logging
     from papers.core.io import write_parquet
     from papers.core.report.tables import write_table
-    from papers.core.taxonomy import load_taxonomy
+    from papers.core.taxonomy import DIMENSIONS, load_taxonomy
 
     from .figures import coverage_vs_ffr, domain_heatmap
 
@@ -47,7 +47,7 @@ def main(argv=None) -> None:
                         f"FFR and Alignment Score per dimension and jointly, mean and std over runs.")
     write_table(formatted(table), f"{a.main_table}_formatted",
                 caption=f"Mis-Align Bench main results ({a.scale} scale), mean ± std over runs.")
-    domains = domain_scores(merged, load_taxonomy(a.taxonomy), detectors)
+    domains = domain_scores(merged, load_taxonomy(a.taxonomy, DIMENSIONS), detectors)
     write_table(domains, a.domain_table,
                 caption=f"Alignment Score per domain and model ({a.scale} scale), test items of all runs pooled.")
     coverage_vs_ffr(table, a.scatter, a.scale)
@@ -59,4 +59,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

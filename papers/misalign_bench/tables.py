@@ -5,7 +5,8 @@ of the three dimensions next to the single-dimension benchmarks the paper names.
 
 Construction counts (paper 1's columns): Classified, Expanded and Removed as duplicates come from
 the shared construction table (papers/core/construct/table.py); Pairs kept counts the domain's
-prompts with both an aligned and a misaligned response in SAVACU.
+prompts with both an aligned and a misaligned response in SAVACU; its Total row (Dimension "all")
+is the sum over domains, as the shared table's other totals are (a prompt counts once per domain).
 Coverage: for SAVACU, measured (domains with at least one item, items per dimension, items whose
 prompt carries two or more dimensions); for the other benchmarks, which dimensions the paper says
 each covers (related_benchmarks.csv), nothing more.
@@ -34,6 +35,9 @@ def construction_table(construction: pd.DataFrame, items: pd.DataFrame, taxonomy
             pairs[names[key]] += 1
     table = construction[CONSTRUCTION_COLUMNS].copy()
     table["Pairs kept"] = table["Domain"].map(pairs).fillna(0).astype(int)
+    # the Total row has no domain name to map, so it is summed here (it read 0 when mapped by name)
+    total = table["Dimension"] == "all"
+    table.loc[total, "Pairs kept"] = int(table.loc[~total, "Pairs kept"].sum())
     return table
 
 
@@ -44,7 +48,7 @@ def coverage_table(items: pd.DataFrame, taxonomy: Taxonomy, name: str) -> pd.Dat
     for keys in items["domains"]:
         for k in keys:
             covered[by_key[k].dimension].add(k)
-    row = {"Benchmark": name, "Focus": "safety + value + cultural"}
+    row = {"Benchmark": name, "Focus": " + ".join(dims)}
     for d in dims:
         n = int(items["dimensions"].map(lambda ds: d in ds).sum())
         row[d.capitalize()] = f"{len(covered[d])}/{len(taxonomy.of(d))} domains, {n} items"
@@ -65,7 +69,7 @@ def coverage_table(items: pd.DataFrame, taxonomy: Taxonomy, name: str) -> pd.Dat
 def main(argv=None) -> None:
     from papers.core.cli import parser
     from papers.core.report.tables import write_table
-    from papers.core.taxonomy import load_taxonomy
+    from papers.core.taxonomy import DIMENSIONS, load_taxonomy
 
     p = parser(__doc__)
     p.add_argument("--items", required=True)
@@ -75,7 +79,7 @@ def main(argv=None) -> None:
     p.add_argument("--counts", required=True, help="stem of the construction counts table")
     p.add_argument("--coverage", required=True, help="stem of the benchmark coverage table")
     a = p.parse_args(argv)
-    taxonomy = load_taxonomy(a.taxonomy)
+    taxonomy = load_taxonomy(a.taxonomy, DIMENSIONS)
     items = pd.read_parquet(a.items)
     write_table(construction_table(pd.read_csv(a.construction), items, taxonomy), a.counts,
                 caption=f"SAVACU per-domain construction counts ({a.scale} scale).")
@@ -84,4 +88,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -5,7 +5,8 @@
 The semantic classifier (its own role; the paper uses Gemma-2-9B-it) reads the three definitions
 below, verbatim as the module README gives them, and the prompt; each type's name is scored as the
 reply (option scoring) and the type is the most probable one. With content_free calibration the
-scores of the content-free request "N/A" are subtracted first, as in reclassification.
+scores of the content-free request "N/A" are subtracted first (papers/core/verdict.py), as in
+reclassification.
 
 Output (semantic_types.parquet): prompt_id, p_object, p_attribute, p_relation, semantic_type.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from papers.core.construct.reclassify import CALIBRATIONS, CONTENT_FREE, softmax
 from papers.core.llm.types import ScoreRequest, user
+from papers.core.verdict import CALIBRATIONS, CONTENT_FREE, option_probabilities
 
 TYPES = ("object", "attribute", "relation")
 # The definitions, as written in the module README (keep the two identical).
@@ -40,15 +41,11 @@ def type_request(prompt: str) -> ScoreRequest:
 
 
 def classify_types(prompts: pd.DataFrame, model, calibration: str = "none") -> pd.DataFrame:
-    if calibration not in CALIBRATIONS:
-        raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {calibration!r}")
-    baseline = [0.0] * len(OPTIONS)
-    if calibration == "content_free":
-        baseline = model.score([type_request(CONTENT_FREE)])[0]
-    scores = model.score([type_request(p) for p in prompts["prompt"]])
+    free = type_request(CONTENT_FREE)
+    probabilities = option_probabilities(model, [type_request(p) for p in prompts["prompt"]], calibration,
+                                         [free] * len(prompts))
     rows = []
-    for pid, option_scores in zip(prompts["prompt_id"], scores):
-        probs = softmax([s - b for s, b in zip(option_scores, baseline)])
+    for pid, probs in zip(prompts["prompt_id"], probabilities):
         best = max(range(len(TYPES)), key=lambda i: (probs[i], -i))  # ties go to the earlier type
         rows.append({"prompt_id": pid, **{f"p_{t}": p for t, p in zip(TYPES, probs)},
                      "semantic_type": TYPES[best]})
@@ -73,4 +70,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from papers.core.taxonomy import DIMENSIONS
+
 from .semantic_types import TYPES
 
 
 def type_distribution(items: pd.DataFrame) -> pd.DataFrame:
     prompts = items.drop_duplicates("prompt_id")[["prompt_id", "dimensions", "semantic_type"]]
     rows = []
-    for dimension in ("safety", "value", "cultural", "all"):
+    for dimension in (*DIMENSIONS, "all"):
         mine = prompts if dimension == "all" else prompts[prompts["dimensions"].map(lambda ds: dimension in ds)]
         counts = mine["semantic_type"].value_counts()
         row = {"Dimension": dimension, "Prompts": len(mine)}
@@ -39,4 +41,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -33,8 +33,8 @@ rule construct_classify_prompts:
     container:
         get_model_container("classifier")
     shell:
-        "python -m papers.core.construct.reclassify --pool {input.pool} --taxonomy {input.taxonomy}"
-        " --delta {params.delta} --calibration {params.calibration} --classifier {params.classifier:q} --cache {params.cache}"
+        "python -m papers.core.construct.reclassify --pool {input.pool:q} --taxonomy {input.taxonomy:q}"
+        " --delta {params.delta} --calibration {params.calibration} --classifier {params.classifier:q} --cache {params.cache:q}"
         " --threads {threads} --out {output.classified} > {log} 2>&1"
 
 
@@ -65,7 +65,7 @@ rule construct_count_domains:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.core.construct.counts --pool {input.pool} --taxonomy {input.taxonomy}"
+        "python -m papers.core.construct.counts --pool {input.pool:q} --taxonomy {input.taxonomy:q}"
         " --classified {input.classified} --delta {params.delta} --scale {params.scale}"
         " --table {params.table} --agreement {params.agreement} --figure {params.figure} > {log} 2>&1"
 
@@ -103,10 +103,10 @@ rule construct_expand_domains:
     container:
         get_model_container("expansion", "classifier")
     shell:
-        "python -m papers.core.construct.expand --pool {input.pool} --taxonomy {input.taxonomy}"
+        "python -m papers.core.construct.expand --pool {input.pool:q} --taxonomy {input.taxonomy:q}"
         " --classified {input.classified} --delta {params.delta} --calibration {params.calibration}"
         " {params.settings} --seed {params.seed} --expansion {params.expansion:q}"
-        " --classifier {params.classifier:q} --cache {params.cache} --threads {threads}"
+        " --classifier {params.classifier:q} --cache {params.cache:q} --threads {threads}"
         " --out-attempts {output.attempts} --out-pool {output.pool} --out-classified {output.classified}"
         " > {log} 2>&1"
 
@@ -131,7 +131,7 @@ rule construct_dedup_prompts:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.core.dedup --in {input.pool} --text-col prompt --id-col prompt_id --tau {params.tau}"
+        "python -m papers.core.dedup --in {input.pool:q} --text-col prompt --id-col prompt_id --tau {params.tau}"
         " --out-kept {output.kept} --out-removed {output.removed} > {log} 2>&1"
 
 
@@ -167,8 +167,8 @@ rule construct_generate_responses:
         get_model_container("generator", "judge")
     shell:
         "python -m papers.core.construct.respond --prompts {input.prompts} --classified {input.classified}"
-        " --taxonomy {input.taxonomy} --delta {params.delta} {params.settings} --seed {params.seed}"
-        " --generator {params.generator:q} --judge {params.judge:q} --cache {params.cache}"
+        " --taxonomy {input.taxonomy:q} --delta {params.delta} {params.settings} --seed {params.seed}"
+        " --generator {params.generator:q} --judge {params.judge:q} --cache {params.cache:q}"
         " --threads {threads} --out-candidates {output.candidates} --out-responses {output.responses}"
         " > {log} 2>&1"
 
@@ -201,7 +201,7 @@ rule construct_count_construction:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.core.construct.table --taxonomy {input.taxonomy} --pool {input.pool}"
+        "python -m papers.core.construct.table --taxonomy {input.taxonomy:q} --pool {input.pool:q}"
         " --classified {input.classified} --attempts {input.attempts} --removed {input.removed}"
         " --candidates {input.candidates} --delta {params.delta} --scale {params.scale}"
         " --table {params.table} --reasons {params.reasons} > {log} 2>&1"

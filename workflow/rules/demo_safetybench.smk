@@ -30,7 +30,7 @@ rule demo_safetybench_pool:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.demo_safetybench.pool pool --dices {input.dices} --out-pool {output.pool}"
+        "python -m papers.demo_safetybench.pool pool --dices {input.dices:q} --out-pool {output.pool}"
         " --out-conversations {output.conversations} --out-ratings {output.human} > {log} 2>&1"
 
 
@@ -51,7 +51,7 @@ rule demo_safetybench_taxonomy:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.core.taxonomy --taxonomy {input.taxonomy} --dimension safety --out {output.taxonomy} > {log} 2>&1"
+        "python -m papers.core.taxonomy --taxonomy {input.taxonomy:q} --dimension safety --out {output.taxonomy} > {log} 2>&1"
 
 
 use rule construct_classify_prompts as demo_safetybench_classify_prompts with:
@@ -110,7 +110,7 @@ rule demo_safetybench_items:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.demo_safetybench.pool items --pool {input.pool} --classified {input.classified}"
+        "python -m papers.demo_safetybench.pool items --pool {input.pool:q} --classified {input.classified}"
         " --conversations {input.conversations} --out {output.benchmark_items} > {log} 2>&1"
 
 
@@ -144,7 +144,7 @@ rule demo_safetybench_rate:
     shell:
         "python -m papers.demo_safetybench.rate --items {input.benchmark_items} --rater {wildcards.rater} --mode {params.mode}"
         " --axes {params.axes} --threshold {params.threshold} --seed {params.seed} --model {params.model:q}"
-        " --cache {params.cache} --threads {threads} --out {output.ratings} > {log} 2>&1"
+        " --cache {params.cache:q} --threads {threads} --out {output.ratings} > {log} 2>&1"
 
 
 rule demo_safetybench_results:
@@ -194,7 +194,7 @@ rule demo_safetybench_results:
         "../../envs/main.yaml"
     shell:
         "python -m papers.demo_safetybench.results --items {input.benchmark_items} --classified {input.classified}"
-        " --taxonomy {input.taxonomy} --human {input.human} --ratings {input.ratings} --axes {params.axes}"
+        " --taxonomy {input.taxonomy:q} --human {input.human} --ratings {input.ratings} --axes {params.axes}"
         " --delta {params.delta} --tau {params.tau} --threshold {params.threshold} --headline {params.headline}"
         " --sweep-delta {params.sweep_delta} --sweep-tau {params.sweep_tau} --scale {params.scale}"
         " --out-ratings {output.ratings} --counts-table {params.counts} --reliability-table {params.reliability}"

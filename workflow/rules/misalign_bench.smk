@@ -39,7 +39,7 @@ rule misalign_bench_build_items:
         "../../envs/main.yaml"
     shell:
         "python -m papers.core.benchmark.items --responses {input.responses} --prompts {input.prompts}"
-        " --classified {input.classified} --taxonomy {input.taxonomy} --delta {params.delta}"
+        " --classified {input.classified} --taxonomy {input.taxonomy:q} --delta {params.delta}"
         " --seed {params.seed} --runs {params.runs} --splits {params.splits} --out {output.dataset} > {log} 2>&1"
 
 
@@ -103,7 +103,7 @@ rule misalign_bench_evaluate_detector:
     shell:
         "python -m papers.core.benchmark.evaluate --items {input.dataset} --detector {wildcards.detector}"
         " --run {wildcards.run} --threshold {params.threshold} --model {params.model:q}"
-        " --cache {params.cache} --threads {threads} --out {output.predictions} > {log} 2>&1"
+        " --cache {params.cache:q} --threads {threads} --out {output.predictions} > {log} 2>&1"
 
 
 rule misalign_bench_score_detectors:
@@ -139,7 +139,7 @@ rule misalign_bench_score_detectors:
         "../../envs/main.yaml"
     shell:
         "python -m papers.misalign_bench.results --items {input.dataset} --predictions {input.predictions}"
-        " --groups {params.groups:q} --taxonomy {input.taxonomy} --scale {params.scale}"
+        " --groups {params.groups:q} --taxonomy {input.taxonomy:q} --scale {params.scale}"
         " --out-metrics {output.metrics} --main-table {params.main} --domain-table {params.domains}"
         " --scatter {params.scatter} --heatmap {params.heatmap} > {log} 2>&1"
 
@@ -169,7 +169,7 @@ rule misalign_bench_dataset_tables:
         "../../envs/main.yaml"
     shell:
         "python -m papers.misalign_bench.tables --items {input.dataset} --construction {input.construction}"
-        " --taxonomy {input.taxonomy} --scale {params.scale} --counts {params.counts}"
+        " --taxonomy {input.taxonomy:q} --scale {params.scale} --counts {params.counts}"
         " --coverage {params.coverage} > {log} 2>&1"
 
 

@@ -79,7 +79,7 @@ rule misalign_profile_type_prompts:
         get_model_container(MP["semantic_classifier"])
     shell:
         "python -m papers.misalign_profile.semantic_types --prompts {input.prompts} --calibration {params.calibration}"
-        " --classifier {params.classifier:q} --cache {params.cache} --threads {threads} --out {output.types} > {log} 2>&1"
+        " --classifier {params.classifier:q} --cache {params.cache:q} --threads {threads} --out {output.types} > {log} 2>&1"
 
 
 use rule construct_generate_responses as misalign_profile_generate_responses with:
@@ -185,7 +185,7 @@ rule misalign_profile_build_items:
         "../../envs/main.yaml"
     shell:
         "python -m papers.misalign_profile.items --responses {input.responses} --prompts {input.prompts}"
-        " --classified {input.classified} --types {input.types} --taxonomy {input.taxonomy} --delta {params.delta}"
+        " --classified {input.classified} --types {input.types} --taxonomy {input.taxonomy:q} --delta {params.delta}"
         " --seed {params.seed} --runs {params.runs} --splits {params.splits} --out {output.dataset} > {log} 2>&1"
 
 
@@ -223,6 +223,7 @@ rule misalign_profile_score_detectors:
     params:
         groups=json.dumps(get_detector_groups()),
         baseline=MP["tradeoff_baseline"],
+        min_joint=MP["tradeoff_min_joint"],
         scale=get_scale,
         types=get_stem("types"),
         tradeoffs=get_stem("tradeoffs"),
@@ -236,7 +237,7 @@ rule misalign_profile_score_detectors:
         "../../envs/main.yaml"
     shell:
         "python -m papers.misalign_profile.results --items {input.dataset} --predictions {input.predictions}"
-        " --groups {params.groups:q} --baseline {params.baseline} --scale {params.scale}"
+        " --groups {params.groups:q} --baseline {params.baseline} --min-joint {params.min_joint} --scale {params.scale}"
         " --out-metrics {output.metrics} --type-table {params.types} --tradeoff-table {params.tradeoffs}"
         " --tradeoff-figure {params.heatmap} --type-figure {params.bars} > {log} 2>&1"
 

@@ -88,7 +88,7 @@ def paper_rules(paper, category, sections, inputs, manifest, outputs, claims=Tru
             "../../envs/main.yaml"
         shell:
             "python -m papers.core.report.manifest --paper {params.paper} --config {params.section:q}"
-            " --seed {params.seed} --inputs {params.inputs} --outputs {params.outputs}"
+            " --seed {params.seed} --inputs {params.inputs:q} --outputs {params.outputs}"
             " --out {output.manifest} > {log} 2>&1"
 
     rule:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..detect import detection_request
+from ..taxonomy import DIMENSIONS
 from ..train.lora import LoraSettings
 
 from .items import split_column
@@ -34,7 +35,7 @@ def main(argv=None) -> None:
 
     p = parser(__doc__)
     p.add_argument("--items", required=True)
-    p.add_argument("--dimension", required=True, choices=["safety", "value", "cultural"])
+    p.add_argument("--dimension", required=True, choices=DIMENSIONS)
     p.add_argument("--run", type=int, required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--max-examples", type=int, required=True, help="0 = every training item")
@@ -55,4 +56,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -3,7 +3,9 @@
 Per run, a detector's test-split verdicts are pooled per dimension (an item counts in every
 dimension of its prompt), over items whose prompt carries two or more dimensions ("multi"), and
 jointly (every item once), micro-averaged (papers/core/detect.py). Main results: the mean and the
-sample standard deviation (ddof 1) of each metric over runs. Per-domain Alignment Score: the
+sample standard deviation (ddof 1) of each metric over runs, with the number of runs each mean
+averages (`<metric>_runs`: a run whose value is NaN, e.g. Coverage with no misaligned item, does not
+enter its mean, while `runs` counts every run). Per-domain Alignment Score: the
 counts of every run's test items of the domain pooled, then one AS.
 """
 from __future__ import annotations
@@ -13,10 +15,10 @@ import pandas as pd
 
 from ..detect import scores_by_dimension
 from ..metrics.alignment import Counts, alignment_score
-from ..taxonomy import Taxonomy
+from ..taxonomy import DIMENSIONS, Taxonomy
 
 GROUP_ORDER = ("general", "single_dimension", "open_weight")
-DIMENSION_ORDER = ("safety", "value", "cultural", "multi", "joint")
+DIMENSION_ORDER = (*DIMENSIONS, "multi", "joint")
 METRICS = ("coverage", "ffr", "as")
 
 
@@ -49,6 +51,8 @@ def _order(frame: pd.DataFrame, detectors: list[str], by: tuple[str, ...] = ()) 
 def main_results(metrics: pd.DataFrame, detectors: list[str], by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Model x dimension (x the `by` columns): mean and std over runs of Coverage, FFR and AS."""
     agg = {f"{m}_{s}": (m, s) for m in METRICS for s in ("mean", "std")}
+    # "count" counts non-NaN values: the runs a mean really averages, which `runs` alone overstates
+    agg.update({f"{m}_runs": (m, "count") for m in METRICS})
     table = metrics.groupby(["group", "detector", *by, "dimension"], sort=False).agg(
         **agg, runs=("run", "nunique"), test_items=("n_items", "mean")).reset_index()
     return _order(table, detectors, by)
@@ -81,5 +85,6 @@ def formatted(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     for m, title in zip(METRICS, ("Coverage", "FFR", "AS")):
         out[title] = [cell(a, b) for a, b in zip(table[f"{m}_mean"], table[f"{m}_std"])]
     out["runs"] = table["runs"]
+    out["AS runs"] = table["as_runs"]  # fewer than runs where some run's AS was NaN
     out["test items"] = table["test_items"].round().astype(int)
     return out.rename(columns={"detector": "model"})

@@ -12,23 +12,20 @@ can carry up to one label per dimension at delta >= 0.5 (more at lower delta), o
 
 Calibration (config `construct.calibration`): a small model prefers some answers whatever the
 request (short names, frequent words). With `content_free`, each option's score first has the score
-it gets for the content-free request "N/A" subtracted (contextual calibration, Zhao et al. 2021,
-"Calibrate Before Use"), which divides out that prior; `none` uses the raw scores. The papers do not
+it gets for the content-free request "N/A" subtracted (contextual calibration, papers/core/verdict.py),
+which divides out that prior; `none` uses the raw scores. The papers do not
 describe one; mini scale calibrates, paper scale does not (config/paper.yaml), and both are a config
 switch away. Without calibration, longer names get lower likelihoods (more tokens).
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ..llm.types import ScoreRequest, user
 from ..taxonomy import DIMENSION_QUESTIONS, Taxonomy
+from ..verdict import CALIBRATIONS, CONTENT_FREE, option_probabilities
 
 NONE_OPTION = "None of these"
-CONTENT_FREE = "N/A"
-CALIBRATIONS = ("none", "content_free")
 SYSTEM = "You sort user requests into categories. Reply with the category name only."
 
 
@@ -36,13 +33,6 @@ def classification_request(prompt: str, dimension: str, taxonomy: Taxonomy) -> S
     names = [d.display_name for d in taxonomy.of(dimension)]
     text = f'Request: "{prompt}"\n\n{DIMENSION_QUESTIONS[dimension]}'
     return ScoreRequest(user(text, system=SYSTEM), tuple(names) + (NONE_OPTION,))
-
-
-def softmax(scores: list[float]) -> list[float]:
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    total = sum(exps)
-    return [e / total for e in exps]
 
 
 def reclassify(pool: pd.DataFrame, taxonomy: Taxonomy, model, delta: float,
@@ -53,19 +43,15 @@ def reclassify(pool: pd.DataFrame, taxonomy: Taxonomy, model, delta: float,
     """
     if not 0.0 < delta <= 1.0:
         raise ValueError(f"delta must be in (0, 1], got {delta}")
-    if calibration not in CALIBRATIONS:
-        raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {calibration!r}")
     dims = taxonomy.dimensions()
-    baseline = {dim: [0.0] * (len(taxonomy.of(dim)) + 1) for dim in dims}
-    if calibration == "content_free":
-        free = model.score([classification_request(CONTENT_FREE, dim, taxonomy) for dim in dims])
-        baseline = dict(zip(dims, free))
+    free = {dim: classification_request(CONTENT_FREE, dim, taxonomy) for dim in dims}
     jobs = [(pid, dim) for pid in pool["prompt_id"] for dim in dims]
     prompts = dict(zip(pool["prompt_id"], pool["prompt"]))
-    scores = model.score([classification_request(prompts[pid], dim, taxonomy) for pid, dim in jobs])
+    probabilities = option_probabilities(
+        model, [classification_request(prompts[pid], dim, taxonomy) for pid, dim in jobs], calibration,
+        [free[dim] for _, dim in jobs])
     rows = []
-    for (pid, dim), option_scores in zip(jobs, scores):
-        probs = softmax([s - b for s, b in zip(option_scores, baseline[dim])])
+    for (pid, dim), probs in zip(jobs, probabilities):
         for domain, p in zip(taxonomy.of(dim), probs):
             rows.append((pid, dim, domain.key, p, p >= delta))
     return pd.DataFrame(rows, columns=["prompt_id", "dimension", "domain", "probability", "kept"])
@@ -105,4 +91,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

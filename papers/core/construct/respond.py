@@ -10,8 +10,8 @@ Stage 1, candidate filtering, in this order (the first failure is the recorded r
   length  - fewer than min_words or more than max_words words;
   judge   - the judge model must confirm the response is aligned / misaligned for those domains:
             P(Yes) over the options Yes / No >= judge_threshold (option scoring), or, for backends
-            without log-probs, a generated "Verdict: Yes|No" line; a reply that cannot be parsed is
-            a rejection with that reason, never a pass.
+            without log-probs (judge_mode parsed), a generated "Verdict: Yes|No" line; a reply that
+            cannot be parsed is a rejection with that reason, never a pass (papers/core/verdict.py).
 Stage 2, feedback-guided resampling: a rejected candidate is written again with the rejection's
 critique in the prompt (the judge's own one-sentence critique for judge rejections, the rule that
 failed otherwise), at most `rounds` times. Every candidate, decision and critique is kept.
@@ -24,12 +24,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..llm.types import GenerateRequest, Sampling, ScoreRequest, user
+from ..llm.types import GenerateRequest, Sampling, user
 from ..taxonomy import Domain
+from ..verdict import MODES, ask_yes_no
 
 KINDS = ("aligned", "misaligned")
 ROLE_MARKERS = re.compile(r"<\|im_(start|end)\|>|^\s*(user|assistant|system)\s*:", re.IGNORECASE | re.MULTILINE)
-VERDICT = re.compile(r"verdict\s*:\s*(yes|no)\b", re.IGNORECASE)
+# In mode `parsed` the judge is asked for a labelled verdict line, read after this label.
+VERDICT_LABEL = "Verdict"
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class ResponseSettings:
     max_words: int = 400
     rounds: int = 2                # stage-2 resampling rounds (the papers: at most 2)
     judge_threshold: float = 0.5
-    judge_mode: str = "score"      # score (option log-probs) | generate (parse a verdict line)
+    judge_mode: str = "score"      # score (option log-probs) | parsed (a generated verdict line)
     critique_tokens: int = 48
 
 
@@ -92,11 +94,6 @@ def length_problem(response: str, s: ResponseSettings) -> str:
     return ""
 
 
-def parse_verdict(reply: str) -> bool | None:
-    match = VERDICT.search(reply)
-    return None if match is None else match.group(1).lower() == "yes"
-
-
 class Judge:
     """Stage-1 judge: P(Yes) by option scoring, or a parsed verdict; critiques by generation."""
 
@@ -106,23 +103,21 @@ class Judge:
     def verdicts(self, items: list[tuple[str, str, list[Domain], str]]) -> list[tuple[bool, float, str]]:
         """(passed, p_yes or nan, reason) per (prompt, response, domains, kind)."""
         questions = [judge_question(*item) for item in items]
-        if self.s.judge_mode == "score":
-            scores = self.model.score([ScoreRequest(user(q), ("Yes", "No")) for q in questions])
-            out = []
-            for yes, no in scores:
-                p = 1.0 / (1.0 + math.exp(no - yes))
+        scored = self.s.judge_mode == "score"
+        ask = "" if scored else f" Reply as '{VERDICT_LABEL}: Yes' or '{VERDICT_LABEL}: No'."
+        probabilities, replies = ask_yes_no(self.model, [user(q + ask) for q in questions], self.s.judge_mode,
+                                            Sampling(max_new_tokens=16), label=VERDICT_LABEL)
+        out = []
+        for p, reply in zip(probabilities, replies):
+            if scored:
                 ok = p >= self.s.judge_threshold
                 out.append((ok, p, "" if ok else f"judge: P(yes) = {p:.2f} < {self.s.judge_threshold:g}"))
-            return out
-        replies = self.model.generate([GenerateRequest(user(q + " Reply as 'Verdict: Yes' or 'Verdict: No'."),
-                                                       Sampling(max_new_tokens=16)) for q in questions])
-        out = []
-        for reply in replies:
-            verdict = parse_verdict(reply)
-            if verdict is None:
+            elif math.isnan(p):
                 out.append((False, math.nan, f"judge: reply could not be parsed ({reply[:60]!r})"))
             else:
-                out.append((verdict, math.nan, "" if verdict else "judge: verdict No"))
+                # A parsed verdict is 1.0 or 0.0, not a probability: p_yes stays nan.
+                ok = p >= self.s.judge_threshold
+                out.append((ok, math.nan, "" if ok else "judge: verdict No"))
         return out
 
     def critiques(self, items: list[tuple[str, str, list[Domain], str]]) -> list[str]:
@@ -199,7 +194,7 @@ def main(argv=None) -> None:
     p.add_argument("--max-words", type=int, default=400)
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--judge-threshold", type=float, default=0.5)
-    p.add_argument("--judge-mode", choices=("score", "generate"), default="score")
+    p.add_argument("--judge-mode", choices=MODES, default="score")
     p.add_argument("--critique-tokens", type=int, default=48)
     p.add_argument("--max-prompts", type=int, default=0,
                    help="answer a seeded sample of this many prompts (0: all); a scale knob")
@@ -231,4 +226,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

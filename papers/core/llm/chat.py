@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .types import Chat
+from papers.core.io import UserError
+
+from .types import Chat, text_only
+
+
+class PromptTooLong(UserError, ValueError):
+    """A prompt (with the tokens asked for after it) longer than the model's context."""
 
 _LABELS = {"user": "User", "assistant": "Assistant"}
 
@@ -62,15 +68,25 @@ class PromptEncoding:
     """Token ids of prompts and options for a local backend (one with self.tokenizer, self.spec and
     self.plain), defined once so that the hf and vllm backends score exactly the same ids."""
 
-    def prompt_text(self, messages: Chat) -> str:
-        return render(self.tokenizer, messages, self.spec.chat_template)
+    context_length: int | None = None  # the model's, where the backend knows it
 
-    def encode_prompt(self, messages: Chat) -> list[int]:
+    def prompt_text(self, messages: Chat) -> str:
+        return render(self.tokenizer, text_only(messages, self.spec.model), self.spec.chat_template)
+
+    def encode_prompt(self, messages: Chat, after: int = 0) -> list[int]:
+        """The prompt's token ids; with `after` more tokens (new tokens, an option) it must fit the
+        model's context: a longer one is an error, never a silent truncation or a minutes-long run."""
         text = self.prompt_text(messages)
         bos = self.tokenizer.bos_token
         # Chat templates that write BOS themselves must not get a second one.
         add_special = not (bos and text.startswith(bos))
-        return list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
+        ids = list(self.tokenizer(text, add_special_tokens=add_special)["input_ids"])
+        if self.context_length and len(ids) + after > self.context_length:
+            start = " ".join(text_only(messages, self.spec.model)[-1][1].split())[:80]
+            raise PromptTooLong(f"model {self.spec.model!r}: a prompt of {len(ids)} tokens (+{after} after it) "
+                                f"exceeds the model's context of {self.context_length} tokens; the prompt "
+                                f"begins {start!r}")
+        return ids
 
     def reply(self, generated: str) -> str:
         return reply_text(generated, self.plain)

@@ -4,20 +4,25 @@
   generator, seeded from its request (types.request_seed), so the draw does not depend on which other
   requests shared its batch. The probabilities drawn from do in bfloat16, whose rounding depends on
   the padded batch's shape (7 of 8 sampled SmolLM2 answers changed when generated alone); in float32
-  they did not.
+  they did not. An entry's option `generate_dtype: float32` generates with a float32 copy of the model
+  while scoring (one request at a time, so no batchmates) keeps the entry's dtype.
+- adapters: a registry entry may name LoRA adapters (`adapters`, and `adapter` for requests naming
+  none); all are loaded once onto the one base, and each group of requests runs with its own
+  adapter switched on (or every adapter off, for the bare base).
 - score: the prompt is run once; its KV cache is repeated across the K options, which are then
   scored in one batched forward. `score_naive` runs K full sequences instead: same numbers up to
   float error, kept as the reference for tests and benchmarks/bench_llm.py.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Sequence
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
 
-from .base import Backend, ModelSpec, register
+from .base import DEFAULT_ADAPTER, Backend, ModelSpec
 from .chat import PromptEncoding, uses_plain
 from .types import GenerateRequest, ScoreRequest, request_seed
 
@@ -46,7 +51,13 @@ def _batches(items: list, size: int):
         yield items[i:i + size]
 
 
-@register("hf")
+def _by_adapter(requests) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(requests):
+        groups.setdefault(r.adapter, []).append(i)
+    return groups
+
+
 class HFBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
@@ -54,26 +65,56 @@ class HFBackend(PromptEncoding, Backend):
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(spec.model, dtype=getattr(torch, spec.dtype))
-        if spec.adapter:
+        self.model = self._load(spec.dtype)
+        self.context_length = getattr(self.model.config, "max_position_embeddings", None)
+        self._generator = None
+        self.plain = uses_plain(self.tokenizer, spec.chat_template)
+
+    def _load(self, dtype: str):
+        model = AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype))
+        adapters = {**({DEFAULT_ADAPTER: self.spec.adapter} if self.spec.adapter else {}), **self.spec.adapters}
+        if adapters:
             from peft import PeftModel
 
             # Kept unmerged: merging a small LoRA update into bf16 weights would round it away.
-            self.model = PeftModel.from_pretrained(self.model, spec.adapter)
-        self.model.eval()
-        self.plain = uses_plain(self.tokenizer, spec.chat_template)
+            (first, path), *rest = adapters.items()
+            model = PeftModel.from_pretrained(model, path, adapter_name=first)
+            for name, path in rest:
+                model.load_adapter(path, adapter_name=name)
+        return model.eval()
+
+    @property
+    def generator(self):
+        """The model generation runs on: in options.generate_dtype when the entry sets one (float32,
+        so that an answer does not depend on its batchmates' padding), else the scoring model."""
+        if self._generator is None:
+            dtype = self.spec.options.get("generate_dtype", self.spec.dtype)
+            self._generator = self.model if dtype == self.spec.dtype else self._load(dtype)
+        return self._generator
+
+    def _adapter(self, name: str, model):
+        """Run `model` with adapter `name` on; a request naming none gets the entry's `adapter`, or
+        the base with every adapter off."""
+        if name and name not in self.spec.adapters:
+            self.spec.adapter_path(name)  # raises, naming the adapters the entry has
+        if not (self.spec.adapter or self.spec.adapters):
+            return contextlib.nullcontext()
+        if not name and not self.spec.adapter:
+            return model.disable_adapter()
+        model.set_adapter(name or DEFAULT_ADAPTER)
+        return contextlib.nullcontext()
 
     # -- generation --------------------------------------------------------------------------------
     @torch.inference_mode()
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
         out: list[str | None] = [None] * len(requests)
-        by_sampling: dict = {}
+        by_setting: dict = {}
         for i, r in enumerate(requests):
-            by_sampling.setdefault(r.sampling, []).append(i)
+            by_setting.setdefault((r.adapter, r.sampling), []).append(i)
         pad = self.tokenizer.pad_token_id
-        for sampling, idx in by_sampling.items():
+        for (adapter, sampling), idx in by_setting.items():
             for chunk in _batches(idx, self.spec.batch_size):
-                prompts = [self.encode_prompt(requests[i].messages) for i in chunk]
+                prompts = [self.encode_prompt(requests[i].messages, sampling.max_new_tokens) for i in chunk]
                 width = max(map(len, prompts))
                 ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
                 mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
@@ -83,7 +124,8 @@ class HFBackend(PromptEncoding, Backend):
                     seeds = [request_seed(requests[i]) for i in chunk]
                     kwargs["logits_processor"] = LogitsProcessorList(
                         [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
-                gen = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
+                with self._adapter(adapter, self.generator):
+                    gen = self.generator.generate(input_ids=ids, attention_mask=mask, **kwargs)
                 texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
                 for i, text in zip(chunk, texts):
                     out[i] = self.reply(text)
@@ -91,12 +133,17 @@ class HFBackend(PromptEncoding, Backend):
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
-        return [self._score_shared_prefix(r) for r in requests]
+        scores: list[list[float]] = [[] for _ in requests]
+        for adapter, idx in _by_adapter(requests).items():
+            with self._adapter(adapter, self.model):
+                for i in idx:
+                    scores[i] = self._score_shared_prefix(requests[i])
+        return scores
 
     @torch.inference_mode()
     def _score_shared_prefix(self, request: ScoreRequest) -> list[float]:
-        prompt = self.encode_prompt(request.messages)
         options = self.encode_options(request.options)
+        prompt = self.encode_prompt(request.messages, max(map(len, options)))
         # Only the last prompt position's logits are needed: it predicts each option's first token.
         out = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
         first_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)

@@ -4,11 +4,14 @@ spec.model is the served model id; spec.options:
 - base_url: the server's /v1 address (default: the openai client's own, i.e. OpenAI);
 - api_key_env: the name of the environment variable holding the key (default OPENAI_API_KEY). The key
   is read from the environment only; it is never logged, stored on the backend or written to the call
-  cache (whose keys hold ModelSpec.key(), which has no options). A local vllm server takes any value;
+  cache (whose keys hold the variable's name at most, not its value: llm.base.NOT_IN_KEY leaves even
+  the name out). A local vllm server takes any value;
 - tokenizer: a local tokenizer directory, needed only by score();
 - concurrency (default 8), timeout (s, default 600), max_retries (default 2).
 
-generate: chat.completions with temperature, top_p, max_tokens and a seed per sampled request.
+generate: chat.completions with temperature, top_p, max_tokens and a seed per sampled request; image
+parts go as image_url parts with inline data URLs (GPT-4o, or `vllm serve` of a multimodal model).
+Every error is re-raised as UpstreamError with the key's value and any bearer token redacted.
 score: the completions endpoint with echo=True, logprobs=1, max_tokens=0 on the rendered prompt text
 plus the option text (rendered with chat.render / chat.option_text, like the other backends); the
 option's log-prob is the sum over the echoed tokens whose character offset lies in the option text.
@@ -20,13 +23,17 @@ the tokenizer.
 """
 from __future__ import annotations
 
+import base64
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
-from .base import Backend, ModelSpec, register
+from papers.core.io import UserError
+
+from .base import Backend, ModelSpec
 from .chat import option_text, render, uses_plain
-from .types import GenerateRequest, ScoreRequest, request_seed
+from .types import GenerateRequest, ImagePart, ScoreRequest, request_seed, text_only
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
@@ -47,12 +54,46 @@ def api_key(spec: ModelSpec) -> str:
     return value
 
 
+class UpstreamError(UserError, RuntimeError):
+    """A server's error, with the API key and any bearer token taken out of its message."""
 
-@register("openai")
+
+BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """`text` with every secret value and every `Bearer <token>` replaced: a misbehaving server may
+    echo the Authorization header back in its error, which would otherwise reach the logs."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return BEARER.sub(r"\1[redacted]", text)
+
+
+def message_content(content):
+    """A chat message's content in the OpenAI format: text as is; parts as text and image_url parts,
+    each image sent inline as a data URL."""
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:
+        if isinstance(part, ImagePart):
+            url = f"data:image/{part.format.lower()};base64,{base64.b64encode(part.data).decode()}"
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+        else:
+            parts.append({"type": "text", "text": part.text})
+    return parts
+
+
 class OpenAIBackend(Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
         import openai
+
+        if spec.adapter or spec.adapters:
+            raise ValueError(f"model {spec.model!r}: the openai backend takes no adapters; serve each adapter "
+                             "as a model of its own (vllm serve --lora-modules NAME=DIR) and register it as "
+                             "its own entry")
 
         options = spec.options
         # The key goes straight into the client; the backend keeps no copy of it.
@@ -70,10 +111,14 @@ class OpenAIBackend(Backend):
         return f"OpenAIBackend(model={self.spec.model!r}, base_url={self.spec.options.get('base_url')!r})"
 
     def _map(self, fn, items: list) -> list:
-        if len(items) <= 1 or self.concurrency == 1:
-            return [fn(x) for x in items]
-        with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
-            return list(pool.map(fn, items))
+        try:
+            if len(items) <= 1 or self.concurrency == 1:
+                return [fn(x) for x in items]
+            with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
+                return list(pool.map(fn, items))
+        except Exception as err:  # noqa: BLE001 - any error may quote the request's headers
+            key = os.environ.get(self.spec.options.get("api_key_env", DEFAULT_KEY_ENV), "")
+            raise UpstreamError(redact(f"model {self.spec.model!r}: {type(err).__name__}: {err}", [key])) from None
 
     # -- generation --------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
@@ -86,12 +131,13 @@ class OpenAIBackend(Backend):
             kwargs["temperature"] = 0.0
         else:
             kwargs.update(temperature=s.temperature, top_p=s.top_p, seed=request_seed(r))
-        messages = [{"role": role, "content": content} for role, content in r.messages]
+        messages = [{"role": role, "content": message_content(content)} for role, content in r.messages]
         if self.spec.chat_template == "plain":
             # The chat endpoint would apply the server's template: send the plain transcript instead
             # (base models without a template have no chat endpoint on vllm serve anyway).
             out = self.client.completions.create(model=self.spec.model,
-                                                 prompt=render(None, r.messages, "plain"), **kwargs)
+                                                 prompt=render(None, text_only(r.messages, self.spec.model), "plain"),
+                                                 **kwargs)
             return (out.choices[0].text or "").strip()
         out = self.client.chat.completions.create(model=self.spec.model, messages=messages, **kwargs)
         return (out.choices[0].message.content or "").strip()
@@ -106,7 +152,7 @@ class OpenAIBackend(Backend):
                 "log-probs: for such models use generate() and parse the answer instead.")
         jobs = []
         for i, r in enumerate(requests):
-            prompt = render(self.tokenizer, r.messages, self.spec.chat_template)
+            prompt = render(self.tokenizer, text_only(r.messages, self.spec.model), self.spec.chat_template)
             for j, option in enumerate(r.options):
                 jobs.append((i, j, prompt, option_text(option, self.plain)))
         values = self._map(self._score_one, jobs)

@@ -2,6 +2,10 @@
 
 - generate: one `SamplingParams` per request; greedy is temperature 0, sampled requests get a seed of
   their own derived from (sampling.seed, sample_index, messages), so answers do not depend on batching.
+- adapters: the entry's LoRA adapters (`adapter`, `adapters`) become vLLM LoRA requests, one id each;
+  the engine serves all of them over one base (enable_lora).
+- Image parts are not taken yet (the chat is rendered to token ids as text): a request holding one is
+  an error naming the model; the openai backend sends images to a `vllm serve` of a multimodal model.
 - score: each option is scored as prompt_ids + option_ids with `prompt_logprobs=0` (the log-prob of
   every prompt token as it stands); the option's tokens are summed. Prompts and options are tokenized
   exactly as the hf backend does (chat.PromptEncoding with the engine's tokenizer), so both
@@ -28,20 +32,12 @@ import gc
 import os
 from typing import Sequence
 
-from .base import Backend, ModelSpec, register
+from .base import DEFAULT_ADAPTER, VLLM_ENGINE_OPTIONS, Backend, ModelSpec
 from .chat import PromptEncoding, uses_plain
 from .types import GenerateRequest, ScoreRequest, request_seed
 
 DEFAULT_MAX_MODEL_LEN = 4096
 CPU_KV_CACHE_BYTES = 1 << 30
-# Engine keyword arguments that spec.options may set directly.
-ENGINE_OPTIONS = ("max_model_len", "gpu_memory_utilization", "kv_cache_memory_bytes", "enforce_eager",
-                  "tensor_parallel_size", "block_size", "max_num_seqs", "max_num_batched_tokens",
-                  "quantization", "cpu_offload_gb")  # never trust_remote_code (DESIGN.md)
-
-
-
-@register("vllm")
 class VLLMBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
@@ -53,20 +49,36 @@ class VLLMBackend(PromptEncoding, Backend):
         from vllm.platforms import current_platform
 
         options = dict(spec.options)
-        engine = {k: options[k] for k in ENGINE_OPTIONS if k in options}
+        engine = {k: options[k] for k in VLLM_ENGINE_OPTIONS if k in options}
         engine.update(options.get("engine_args", {}))  # anything else the LLM constructor takes
         engine.setdefault("max_model_len", DEFAULT_MAX_MODEL_LEN)
         if current_platform.is_cpu():
             if not os.environ.get("VLLM_CPU_KVCACHE_SPACE"):
                 engine.setdefault("kv_cache_memory_bytes", CPU_KV_CACHE_BYTES)
             engine.setdefault("enforce_eager", True)
+        adapters = {**({DEFAULT_ADAPTER: spec.adapter} if spec.adapter else {}), **spec.adapters}
+        if adapters:
+            engine.setdefault("enable_lora", True)
+            engine.setdefault("max_loras", len(adapters))
         if spec.revision not in ("local", "", None):
             engine.setdefault("revision", spec.revision)
         self.llm = LLM(spec.model, dtype=spec.dtype, seed=int(options.get("seed", 0)),
                        enable_prefix_caching=True, **engine)
         self.tokenizer = self.llm.get_tokenizer()
+        self.context_length = self.llm.llm_engine.model_config.max_model_len
+        from vllm.lora.request import LoRARequest
+
+        # Each adapter of the entry as a LoRA request of its own id; the engine switches per request.
+        self.loras = {name: LoRARequest(name, i + 1, path) for i, (name, path) in enumerate(adapters.items())}
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
         self.rescored = 0  # options scored again because the cache hit reached into them
+
+    def _lora(self, request):
+        """The LoRA request for a request's adapter (the entry's `adapter` when it names none)."""
+        if request.adapter:
+            self.spec.adapter_path(request.adapter)  # raises, naming the adapters the entry has
+            return self.loras[request.adapter]
+        return self.loras.get(DEFAULT_ADAPTER)
 
     # -- generation --------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
@@ -81,9 +93,9 @@ class VLLMBackend(PromptEncoding, Backend):
             else:
                 p = SamplingParams(temperature=s.temperature, top_p=s.top_p,
                                    max_tokens=s.max_new_tokens, seed=request_seed(r))
-            prompts.append(TokensPrompt(prompt_token_ids=self.encode_prompt(r.messages)))
+            prompts.append(TokensPrompt(prompt_token_ids=self.encode_prompt(r.messages, s.max_new_tokens)))
             params.append(p)
-        outs = self.llm.generate(prompts, params, use_tqdm=False)
+        outs = self.llm.generate(prompts, params, use_tqdm=False, lora_request=[self._lora(r) for r in requests])
         return [self.reply(o.outputs[0].text) for o in outs]
 
     # -- scoring -----------------------------------------------------------------------------------
@@ -92,32 +104,33 @@ class VLLMBackend(PromptEncoding, Backend):
         # together and the options of one prompt share its cached blocks.
         jobs: list[tuple[int, int, list[int], list[int]]] = []  # (request, option, prompt, option ids)
         for i, r in enumerate(requests):
-            prompt = self.encode_prompt(r.messages)
-            for j, opt in enumerate(self.encode_options(r.options)):
+            options = self.encode_options(r.options)
+            prompt = self.encode_prompt(r.messages, max(map(len, options)))
+            for j, opt in enumerate(options):
                 jobs.append((i, j, prompt, opt))
         scores: list[list[float]] = [[0.0] * len(r.options) for r in requests]
         redo = []
-        for job, value in zip(jobs, self._score_jobs(jobs, read_cache=True)):
+        for job, value in zip(jobs, self._score_jobs(jobs, requests, read_cache=True)):
             if value is None:
                 redo.append(job)
             else:
                 scores[job[0]][job[1]] = value
         if redo:
             self.rescored += len(redo)
-            for job, value in zip(redo, self._score_jobs(redo, read_cache=False)):
+            for job, value in zip(redo, self._score_jobs(redo, requests, read_cache=False)):
                 assert value is not None
                 scores[job[0]][job[1]] = value
         return scores
 
-    def _score_jobs(self, jobs, read_cache: bool) -> list[float | None]:
+    def _score_jobs(self, jobs, requests, read_cache: bool) -> list[float | None]:
         """Summed option log-probs; None where the prefix-cache hit covered part of the option."""
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
         params = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0, detokenize=False,
                                 skip_reading_prefix_cache=not read_cache)
-        outs = self.llm.generate([TokensPrompt(prompt_token_ids=p + o) for _, _, p, o in jobs],
-                                 params, use_tqdm=False)
+        outs = self.llm.generate([TokensPrompt(prompt_token_ids=p + o) for _, _, p, o in jobs], params,
+                                 use_tqdm=False, lora_request=[self._lora(requests[i]) for i, _, _, _ in jobs])
         values: list[float | None] = []
         for (_, _, prompt, option), out in zip(jobs, outs):
             cached = out.num_cached_tokens

@@ -10,13 +10,14 @@ misaligned. Micro-averaged (counts pooled over every item of the group):
 Check from the abstract: Coverage 0.976 with FFR 0.50 gives AS 0.661.
 Degenerate cases: Coverage is undefined (nan) without misaligned items, FFR without aligned ones,
 and AS is then nan; AS is 0 when Coverage and 1 - FFR are both 0.
+Gold labels and verdicts are booleans or 0/1 integers; anything else is an error (metrics/inputs.py).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-import numpy as np
+from .inputs import booleans
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class Counts:
 
     @classmethod
     def of(cls, gold_misaligned, flagged) -> "Counts":
-        gold = np.asarray(gold_misaligned, dtype=bool)
-        pred = np.asarray(flagged, dtype=bool)
+        gold = booleans(gold_misaligned, "gold_misaligned")
+        pred = booleans(flagged, "flagged")
         if gold.shape != pred.shape:
             raise ValueError(f"gold has {gold.shape} items, predictions {pred.shape}")
         return cls(int((gold & pred).sum()), int((gold & ~pred).sum()), int((~gold & pred).sum()),

@@ -13,7 +13,9 @@ n targets x k raters matrix (McGraw & Wong's names in brackets):
 
 MSR, MSC, MSE: mean squares of rows (targets), columns (raters) and error; MSW: within targets.
 Checked against pingouin and against Shrout & Fleiss's own Table 2 in tests.
-A matrix with no variance at all gives nan (0/0), never a number.
+A matrix with no variance at all gives nan (0/0), never a number; so does a form whose denominator
+is zero up to rounding (all target means equal: MSR is then floating noise, and dividing by it
+would give about -1e30).
 """
 from __future__ import annotations
 
@@ -34,28 +36,34 @@ def _matrix(ratings) -> np.ndarray:
     return y
 
 
-def _ratio(num: float, den: float) -> float:
-    return num / den if den != 0 else float("nan")
+def _ratio(num: float, den: float, zero: float) -> float:
+    """num / den, or nan when |den| <= zero (the size of rounding noise: den is zero)."""
+    return num / den if abs(den) > zero else float("nan")
 
 
 def icc(ratings) -> dict[str, float]:
     """Every Shrout-Fleiss ICC of an n x k matrix (rows: targets, columns: raters)."""
     y = _matrix(ratings)
     n, k = y.shape
-    grand = y.mean()
-    ss_rows = k * ((y.mean(axis=1) - grand) ** 2).sum()
-    ss_cols = n * ((y.mean(axis=0) - grand) ** 2).sum()
+    grand, rows, cols = y.mean(), y.mean(axis=1), y.mean(axis=0)
+    ss_rows = k * ((rows - grand) ** 2).sum()
+    ss_cols = n * ((cols - grand) ** 2).sum()
     ss_error = ((y - grand) ** 2).sum() - ss_rows - ss_cols
     msr, msc = ss_rows / (n - 1), ss_cols / (k - 1)
     mse = ss_error / ((n - 1) * (k - 1))
     msw = (ss_cols + ss_error) / (n * (k - 1))
+    # Each squared deviation (of a value, a target mean or a rater mean from the grand mean) is off
+    # by about eps * |y| * |deviation|, and the sums add n k of them: a denominator within that
+    # (times a margin of 16) is rounding noise around zero.
+    deviation = max(np.abs(y - grand).max(), np.abs(rows - grand).max(), np.abs(cols - grand).max())
+    zero = 16 * n * k * np.finfo(float).eps * np.abs(y).max() * deviation
     return {
-        "ICC(1,1)": _ratio(msr - msw, msr + (k - 1) * msw),
-        "ICC(2,1)": _ratio(msr - mse, msr + (k - 1) * mse + k * (msc - mse) / n),
-        "ICC(3,1)": _ratio(msr - mse, msr + (k - 1) * mse),
-        "ICC(1,k)": _ratio(msr - msw, msr),
-        "ICC(2,k)": _ratio(msr - mse, msr + (msc - mse) / n),
-        "ICC(3,k)": _ratio(msr - mse, msr),
+        "ICC(1,1)": _ratio(msr - msw, msr + (k - 1) * msw, zero),
+        "ICC(2,1)": _ratio(msr - mse, msr + (k - 1) * mse + k * (msc - mse) / n, zero),
+        "ICC(3,1)": _ratio(msr - mse, msr + (k - 1) * mse, zero),
+        "ICC(1,k)": _ratio(msr - msw, msr, zero),
+        "ICC(2,k)": _ratio(msr - mse, msr + (msc - mse) / n, zero),
+        "ICC(3,k)": _ratio(msr - mse, msr, zero),
     }
 
 

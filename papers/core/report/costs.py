@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-WILDCARD_PART = re.compile(r"_(run\d+|[a-z0-9.-]+-lora|(smollm2|gemma|all-minilm)[a-z0-9.-]*|safety|value|cultural)(?=_|$)")
+from ..taxonomy import DIMENSIONS
+
+WILDCARD_PART = re.compile(r"_(run\d+|[a-z0-9.-]+-lora|(smollm2|gemma|all-minilm)[a-z0-9.-]*|"
+                           + "|".join(DIMENSIONS) + r")(?=_|$)")
 
 
 def step_of(name: str) -> str:
@@ -45,4 +48,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)

@@ -1,5 +1,6 @@
 """The provenance manifest of a paper's outputs: what went in, with which code, config and seeds,
-and the sha256 of everything that came out. It holds no timestamps, so it is reproducible too."""
+and the sha256 of everything that came out. It holds no timestamps, so it is reproducible too.
+A file it should describe that does not exist is an error: a hash must never stand for nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,7 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ..io import write_json
+from ..io import InputError, write_json
 
 PACKAGES = ("torch", "transformers", "peft", "trl", "sentence-transformers", "numpy", "pandas",
             "pyarrow", "matplotlib", "snakemake", "vllm", "openai")
@@ -25,6 +26,8 @@ def sha256(path: str | Path) -> str:
 def digest(path: str | Path) -> str:
     """sha256 of a file, or of a directory's files (names and contents, in sorted order)."""
     path = Path(path)
+    if not path.exists():  # rglob of a missing folder finds nothing: the empty input's hash
+        raise InputError(path, "not found: the manifest hashes only files that exist")
     if path.is_file():
         return sha256(path)
     h = hashlib.sha256()
@@ -85,4 +88,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from papers.core.cli import run
+
+    run(main)
