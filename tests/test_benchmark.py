@@ -10,7 +10,7 @@ from papers.core.taxonomy import load_taxonomy
 from papers.core.benchmark.items import build_items, split_column
 from papers.core.benchmark.detectors import training_examples
 from papers.core.benchmark.scores import domain_scores, formatted, main_results, run_metrics, with_items
-from papers.misalign_bench.tables import construction_table, coverage_table
+from papers.misalign_bench.tables import table_benchmark_coverage, table_domain_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY = load_taxonomy(ROOT / "tests/data/tiny_domains.csv")
@@ -125,20 +125,20 @@ def test_predictions_for_unknown_items_are_an_error(items):
         with_items(items, predictions([("x", 0, "zz:aligned", True)]))
 
 
-def test_construction_table_counts_pairs_per_domain(items):
+def test_table_domain_counts_counts_pairs_per_domain(items):
     total = "Total (a prompt counts once per domain)"  # the shared table's Total row, as it writes it
     construction = pd.DataFrame({"Dimension": [d.dimension for d in TAXONOMY.domains] + ["all"],
                                  "Domain": [d.display_name for d in TAXONOMY.domains] + [total],
                                  "Classified": 1, "Expanded": 2, "Removed as duplicates": 0})
-    table = construction_table(construction, items, TAXONOMY).set_index("Domain")
+    table = table_domain_counts(construction, items, TAXONOMY).set_index("Domain")
     assert table["Pairs kept"].to_dict() == {
         "Animal Abuse": 1, "Controversial Topics & Politics": 0, "Discrimination & Injustice": 0,
         "Respect for Tradition": 0, "Honesty": 1, "Museums": 1,  # c lost its misaligned response
         total: 3}  # the Total row sums the domains (it was always 0)
 
 
-def test_coverage_table_measures_savacu_and_lists_named_benchmarks(items):
-    table = coverage_table(items, TAXONOMY, "SAVACU").set_index("Benchmark")
+def test_table_benchmark_coverage_measures_savacu_and_lists_named_benchmarks(items):
+    table = table_benchmark_coverage(items, TAXONOMY, "SAVACU").set_index("Benchmark")
     savacu = table.loc["SAVACU"]
     assert savacu["Safety"] == "1/3 domains, 2 items"
     assert savacu["Cultural"] == "1/1 domains, 3 items"
@@ -166,7 +166,7 @@ def test_items_from_several_generators_keep_them_apart():
 
 
 def test_construction_table_counts_rejections_per_generator():
-    from papers.core.construct.table import construction_counts
+    from papers.core.construct.table import table_construction
 
     candidates = pd.DataFrame({
         "prompt_id": ["a"] * 6, "generator": ["g1", "g1", "g2", "g2", "g2", "g2"],
@@ -174,7 +174,7 @@ def test_construction_table_counts_rejections_per_generator():
         "round": [0, 0, 0, 0, 1, 1], "passed": [True, False, False, False, True, True],
         "reason": ["", "judge", "length", "judge", "", ""]})
     attempts = pd.DataFrame({"prompt_id": [], "status": []})
-    table = construction_counts(TAXONOMY, ["a"], classified({"a": ["honesty"]}), attempts, [], candidates, 0.5)
+    table = table_construction(TAXONOMY, ["a"], classified({"a": ["honesty"]}), attempts, [], candidates, 0.5)
     honesty = table.set_index("Domain").loc["Honesty"]
     assert honesty["Rejected (aligned)"] == 1 and honesty["Rejected (misaligned)"] == 2
     assert honesty["Generated"] == 1 and honesty["Kept after resampling"] == 3

@@ -1,7 +1,7 @@
 """The per-domain construction table on a hand-made run."""
 import pandas as pd
 
-from papers.core.construct.table import construction_counts, rejection_reasons
+from papers.core.construct.table import table_candidate_outcomes, table_construction
 from papers.core.taxonomy import Domain, Taxonomy
 
 TAX = Taxonomy((Domain("safety", "theft", "Theft", "Theft", 1), Domain("value", "honesty", "Honesty", "Honesty", 1)))
@@ -23,12 +23,12 @@ def test_counts_follow_each_prompt_through_the_steps():
         ("p2", "aligned", 2, False, "judge: no"), ("p2", "misaligned", 0, True, ""),
         ("x1", "aligned", 0, True, ""), ("x1", "misaligned", 0, True, "")],
         columns=["prompt_id", "kind", "round", "passed", "reason"])
-    table = construction_counts(TAX, ["p1", "p2", "p3"], classified, attempts, ["p3"], candidates, 0.5)
+    table = table_construction(TAX, ["p1", "p2", "p3"], classified, attempts, ["p3"], candidates, 0.5)
     rows = table.set_index("Domain")
     assert rows.loc["Theft"].tolist()[1:] == [2, 3, 0, 3, 1, 1, 5]
     assert rows.loc["Honesty"].tolist()[1:] == [2, 2, 1, 1, 0, 1, 2]
     assert rows.loc["Total (a prompt counts once per domain)", "Kept after resampling"] == 7
-    reasons = rejection_reasons(candidates)
+    reasons = table_candidate_outcomes(candidates)
     got = {(r.Round, r.Kind, r.Outcome): r.Candidates for r in reasons.itertuples()}
     assert got[(0, "aligned", "accepted")] == 2 and got[(0, "aligned", "format")] == 1
     assert got[(0, "misaligned", "judge")] == 1 and got[(2, "aligned", "judge")] == 1

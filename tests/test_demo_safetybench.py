@@ -12,9 +12,9 @@ from papers.demo_safetybench.dices import load_dices, group_majorities
 from papers.demo_safetybench.framing import BASELINE, CATEGORIES, framings
 from papers.demo_safetybench.pool import build_items, with_prompt_ids
 from papers.demo_safetybench.rate import rate
-from papers.demo_safetybench.reliability import fairness_by_axis, rater_table
+from papers.demo_safetybench.reliability import rater_table, table_fairness_by_axis
 from papers.demo_safetybench.sweep import items_at, sweep
-from papers.demo_safetybench.tables import group_agreement, unsafe_rates
+from papers.demo_safetybench.tables import table_group_agreement, table_unsafe_rates
 
 from tests.test_inputs import ROOT
 
@@ -195,7 +195,7 @@ def test_unanswered_framings_leave_the_matrix():
                              "gender=Woman": [0.9, 0.1, 0.7]})
     row = rater_table(ratings, HUMAN, ["gender"]).iloc[0]
     assert row["n_items"] == 2 and row["unanswered"] == 1
-    fair = fairness_by_axis(ratings, HUMAN, ["gender"]).iloc[0]
+    fair = table_fairness_by_axis(ratings, HUMAN, ["gender"]).iloc[0]
     assert fair["n_ratings"] == 5
 
 
@@ -205,7 +205,7 @@ def test_group_agreement_and_unsafe_rates():
     human = pd.DataFrame({"item_id": ["d1", "d1", "d3", "d3"], "rater_id": ["a", "b", "a", "b"],
                           "rater_gender": ["Man", "Woman", "Man", "Woman"], "rater_race": None,
                           "rater_age": None, "rater_education": None, "unsafe": [1.0, 1.0, 0.0, 1.0]})
-    agreement = group_agreement(ratings, HUMAN, human, ["gender"], 0.5).set_index(["axis", "group"])
+    agreement = table_group_agreement(ratings, HUMAN, human, ["gender"], 0.5).set_index(["axis", "group"])
     # crowd: d1 Yes, d2 No, d3 Yes; framing means 0.85, 0.2, 0.55 -> all agree; unframed misses d3
     assert agreement.at[("all", "all"), "agree_framed"] == 1.0
     assert agreement.at[("all", "all"), "agree_unframed"] == pytest.approx(2 / 3)
@@ -213,7 +213,7 @@ def test_group_agreement_and_unsafe_rates():
     assert agreement.at[("gender", "Man"), "agree_framed"] == 1.0 and agreement.at[("gender", "Man"), "n"] == 2
     # women: d1 Yes, d3 Yes; framed as a woman 0.9, 0.7 -> both; unframed misses d3
     assert agreement.at[("gender", "Woman"), "gain"] == pytest.approx(0.5)
-    rates = unsafe_rates(ratings, human, ["gender"]).set_index(["rater", "group"])
+    rates = table_unsafe_rates(ratings, human, ["gender"]).set_index(["rater", "group"])
     assert rates.at[("r", "Woman"), "unsafe_rate"] == pytest.approx(2 / 3)
     assert rates.at[("r", "Man"), "unframed_rate"] == pytest.approx(1 / 3)
     assert rates.at[("human raters", "Woman"), "unsafe_rate"] == 1.0

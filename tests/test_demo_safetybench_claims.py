@@ -11,7 +11,7 @@ from papers.core.taxonomy import load_taxonomy
 from papers.demo_safetybench.results import reliability_caption
 from papers.demo_safetybench.reliability import icc_rank
 from papers.demo_safetybench.sweep import sweep
-from papers.demo_safetybench.tables import YIELD, domain_counts
+from papers.demo_safetybench.tables import YIELD, table_domain_counts
 from tests.test_demo_safetybench import BASELINE, ratings_frame
 from tests.test_inputs import ROOT
 
@@ -42,8 +42,8 @@ def stage1():
 
 def test_stage1_yield_counts_rater_rows_under_the_top_domain_with_the_none_class(stage1):
     items, classified = stage1
-    table = domain_counts(items, classified, TAXONOMY, 0.5, kept=["d1", "d2", "x1"],
-                          staged=["d1", "d2", "d3", "x1"]).set_index("Domain")
+    table = table_domain_counts(items, classified, TAXONOMY, 0.5, kept=["d1", "d2", "x1"],
+                                staged=["d1", "d2", "d3", "x1"]).set_index("Domain")
     assert table.at["Privacy Violation", YIELD] == 2 * 123  # d1, d2 (d4 was a duplicate)
     assert table.at["Self-Harm", YIELD] == 0                 # d2's second label does not count twice
     assert table.at["(no domain at delta = 0.5)", YIELD] == 123  # d3: the release's "None" class
@@ -53,7 +53,7 @@ def test_stage1_yield_counts_rater_rows_under_the_top_domain_with_the_none_class
 
 def test_samples_claim_reads_the_stage1_yield(tmp_path, stage1):
     items, classified = stage1
-    table = domain_counts(items, classified, TAXONOMY, 0.5, ["d1", "d2"], ["d1", "d2", "d3"])
+    table = table_domain_counts(items, classified, TAXONOMY, 0.5, ["d1", "d2"], ["d1", "d2", "d3"])
     write_at(tmp_path, CLAIMS["samples"], table)
     assert measure(CLAIMS["samples"], tmp_path).value == 3 * 123
 

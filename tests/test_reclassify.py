@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from papers.core.construct.counts import classifier_agreement, domain_counts
+from papers.core.construct.counts import table_classifier_agreement, table_domain_counts
 from papers.core.construct.reclassify import NONE_OPTION, classification_request, labels_at, reclassify
 from papers.core.taxonomy import Domain, Taxonomy
 
@@ -49,11 +49,11 @@ def test_reclassify_keeps_labels_at_delta():
     assert labels_at(out, 0.5) == {"A": ["s1"], "B": ["v1"]}
     assert labels_at(out, 0.25) == {"A": ["s1", "s2"], "B": ["v1"]}
 
-    counts = domain_counts(pool, out, TAX, 0.5)
+    counts = table_domain_counts(pool, out, TAX, 0.5)
     assert counts["Classified"].tolist() == [1, 0, 1]
     assert counts["Gold (pool)"].tolist() == [1, 1, 1]
     assert counts["Agree with gold"].tolist() == [1, 0, 1]
-    agreement = classifier_agreement(counts).set_index("Dimension")
+    agreement = table_classifier_agreement(counts).set_index("Dimension")
     assert agreement.loc["all", "Precision"] == 1.0
     assert agreement.loc["all", "Recall"] == pytest.approx(2 / 3)
     assert agreement.loc["safety", "Recall"] == 0.5

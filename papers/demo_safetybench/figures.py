@@ -1,16 +1,17 @@
 """Demo-SafetyBench's figures: ICC and DS over the (delta, tau) grid, and the unsafe rate per
-demographic group per rater."""
+demographic group per rater; each function is named after its file (figure_<stem>.{pdf,png}) and
+returns the figure."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from papers.core.report.figures import new_figure, save_figure
+from papers.core.report.figures import new_figure
 
 METRICS = {"ICC(2,1)": ("ICC(2,1)", "viridis", (-0.2, 1.0)), "DS": ("demographic sensitivity DS", "magma", (0.0, 0.5))}
 
 
-def sweep_heatmaps(sweep: pd.DataFrame, raters: list[str], stem, scale: str) -> None:
+def figure_threshold_sweep(sweep: pd.DataFrame, raters: list[str], scale: str):
     """Rows: ICC(2,1) then DS; one column per rater; rows of a panel delta, columns tau; the
     balanced point outlined."""
     deltas, taus = sorted(sweep["delta"].unique()), sorted(sweep["tau"].unique())
@@ -40,7 +41,7 @@ def sweep_heatmaps(sweep: pd.DataFrame, raters: list[str], stem, scale: str) -> 
         fig.colorbar(image, ax=list(axes[row]), fraction=0.02)
     fig.suptitle(f"Reliability and sensitivity over the threshold grid ({scale} scale; outlined: the "
                  "paper's balanced point)", fontsize=8)
-    save_figure(fig, stem)
+    return fig
 
 
 def _outline(i: int, j: int):
@@ -49,7 +50,7 @@ def _outline(i: int, j: int):
     return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=1.5)
 
 
-def unsafe_rate_bars(rates: pd.DataFrame, axes_order: list[str], stem, scale: str) -> None:
+def figure_unsafe_rates(rates: pd.DataFrame, axes_order: list[str], scale: str):
     """One panel per demographic axis: bars per group, one per rater (and the human raters where the
     data has demographics); a dashed line marks each rater's unframed rate."""
     raters = list(dict.fromkeys(rates["rater"]))
@@ -74,4 +75,4 @@ def unsafe_rate_bars(rates: pd.DataFrame, axes_order: list[str], stem, scale: st
     fig.legend(loc="upper center", ncol=len(raters), fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(f"Unsafe rate per demographic framing ({scale} scale; dashed: unframed)", fontsize=8)
     fig.tight_layout()
-    save_figure(fig, stem)
+    return fig

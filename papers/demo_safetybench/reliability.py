@@ -48,7 +48,7 @@ def with_human(ratings: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return ratings.merge(items[["item_id", "human_majority", "human_unsafe"]], on="item_id", how="left")
 
 
-def fairness_by_axis(ratings: pd.DataFrame, items: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
+def table_fairness_by_axis(ratings: pd.DataFrame, items: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     """One row per (rater, axis): DPD over every framed rating, EOD over those with a human label."""
     rows = []
     merged = with_human(ratings, items)
@@ -77,7 +77,7 @@ def rho_human(ratings: pd.DataFrame, items: pd.DataFrame) -> float:
 
 def rater_table(ratings: pd.DataFrame, items: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     """The reliability table: one row per rater (in the ratings' order)."""
-    fairness = fairness_by_axis(ratings, items, axes)
+    fairness = table_fairness_by_axis(ratings, items, axes)
     rows = []
     for rater, own in ratings.groupby("rater", sort=False):
         matrix, dropped = framing_matrix(own)

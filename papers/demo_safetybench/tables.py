@@ -1,5 +1,6 @@
 """Demo-SafetyBench's descriptive tables: per-domain counts, unsafe rate per demographic group, and
-agreement with each human demographic group (where the data says who rated what)."""
+agreement with each human demographic group (where the data says who rated what); each function is
+named after its file (table_<stem>.{csv,md,tex})."""
 from __future__ import annotations
 
 import pandas as pd
@@ -13,8 +14,8 @@ from .framing import BASELINE, RATER_FIELD
 YIELD = "Stage I yield"
 
 
-def domain_counts(items: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy, delta: float,
-                  kept: list[str], staged: list[str]) -> pd.DataFrame:
+def table_domain_counts(items: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy, delta: float,
+                        kept: list[str], staged: list[str]) -> pd.DataFrame:
     """Per safety domain: DICES conversations (and their human ratings) and new prompts labelled with
     it at delta, how many survive dedup, and the crowd's unsafe share on its conversations; then
     unlabelled and total rows (an item with labels in two domains counts in both).
@@ -50,7 +51,7 @@ def _count_row(name: str, part: pd.DataFrame, kept: set, yielded: pd.DataFrame) 
             "Human unsafe share": dices["human_unsafe"].mean() if len(dices) else float("nan")}
 
 
-def unsafe_rates(ratings: pd.DataFrame, human: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
+def table_unsafe_rates(ratings: pd.DataFrame, human: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     """Share of unsafe verdicts per (rater, axis, group) over the framed ratings, with the rater's
     unframed rate beside it; and the crowd's share of "Yes" per group where demographics exist."""
     rows = []
@@ -70,8 +71,8 @@ def unsafe_rates(ratings: pd.DataFrame, human: pd.DataFrame, axes: list[str]) ->
     return pd.DataFrame(rows)
 
 
-def group_agreement(ratings: pd.DataFrame, items: pd.DataFrame, human: pd.DataFrame, axes: list[str],
-                    threshold: float) -> pd.DataFrame:
+def table_group_agreement(ratings: pd.DataFrame, items: pd.DataFrame, human: pd.DataFrame, axes: list[str],
+                          threshold: float) -> pd.DataFrame:
     """How often a rater's verdict matches a human majority (ties left out): the whole crowd's (group
     'all'), and, where the data names raters' demographics, each group's majority, once with the rater
     framed as that group (its mean p_unsafe over those framings) and once unframed."""

@@ -1,18 +1,19 @@
-"""The paper's two figures: Coverage vs False Failure Rate per model, and the per-domain AS heatmap."""
+"""The paper's two figures: Coverage vs False Failure Rate per model, and the per-domain AS heatmap;
+each function is named after its file (figure_<stem>.{pdf,png}) and returns the figure."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from papers.core.metrics.alignment import alignment_score_from
-from papers.core.report.figures import new_figure, save_figure
+from papers.core.report.figures import new_figure
 
 GROUP_STYLE = {"general": ("o", "tab:blue", "general-purpose"),
                "single_dimension": ("s", "tab:orange", "single-dimension fine-tuned"),
                "open_weight": ("^", "tab:green", "open-weight base")}
 
 
-def coverage_vs_ffr(table: pd.DataFrame, stem, scale: str) -> None:
+def figure_coverage_vs_ffr(table: pd.DataFrame, scale: str):
     """Joint-condition Coverage against FFR, one point per model (error bars: std over runs), with
     the curves of equal Alignment Score behind them."""
     fig, ax = new_figure(4.8, 4.0)
@@ -33,10 +34,10 @@ def coverage_vs_ffr(table: pd.DataFrame, stem, scale: str) -> None:
     ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="False Failure Rate (aligned flagged)",
            ylabel="Coverage (misaligned flagged)", title=f"Coverage vs FFR, joint ({scale} scale)")
     ax.legend(loc="lower right", fontsize=7, frameon=False)
-    save_figure(fig, stem)
+    return fig
 
 
-def domain_heatmap(domains: pd.DataFrame, detectors: list[str], stem, scale: str) -> None:
+def figure_domain_alignment(domains: pd.DataFrame, detectors: list[str], scale: str):
     """Domains (rows, grouped by dimension) x models (columns), colour = Alignment Score."""
     grid = domains.pivot_table(index=["dimension", "domain"], columns="detector", values="as",
                                sort=False, dropna=False)
@@ -49,4 +50,4 @@ def domain_heatmap(domains: pd.DataFrame, detectors: list[str], stem, scale: str
     ax.set_yticks(range(len(grid)), [f"{d[:3]}: {name}" for d, name in grid.index], fontsize=6)
     ax.set_title(f"Alignment Score per domain ({scale} scale)")
     fig.colorbar(image, ax=ax, label="Alignment Score", fraction=0.05)
-    save_figure(fig, stem)
+    return fig

@@ -24,7 +24,7 @@ RELATED = Path(__file__).with_name("related_benchmarks.csv")
 CONSTRUCTION_COLUMNS = ["Dimension", "Domain", "Classified", "Expanded", "Removed as duplicates"]
 
 
-def construction_table(construction: pd.DataFrame, items: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+def table_domain_counts(construction: pd.DataFrame, items: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     kinds = items.groupby("prompt_id")["kind"].agg(set)
     paired = set(kinds[kinds.map(lambda k: {"aligned", "misaligned"} <= k)].index)
     prompt_domains = items.drop_duplicates("prompt_id").set_index("prompt_id")["domains"]
@@ -41,7 +41,7 @@ def construction_table(construction: pd.DataFrame, items: pd.DataFrame, taxonomy
     return table
 
 
-def coverage_table(items: pd.DataFrame, taxonomy: Taxonomy, name: str) -> pd.DataFrame:
+def table_benchmark_coverage(items: pd.DataFrame, taxonomy: Taxonomy, name: str) -> pd.DataFrame:
     dims = taxonomy.dimensions()
     covered = {d: set() for d in dims}
     by_key = taxonomy.by_key()
@@ -81,9 +81,9 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     taxonomy = load_taxonomy(a.taxonomy, DIMENSIONS)
     items = pd.read_parquet(a.items)
-    write_table(construction_table(pd.read_csv(a.construction), items, taxonomy), a.counts,
+    write_table(table_domain_counts(pd.read_csv(a.construction), items, taxonomy), a.counts,
                 caption=f"SAVACU per-domain construction counts ({a.scale} scale).")
-    write_table(coverage_table(items, taxonomy, f"SAVACU ({a.scale} scale)"), a.coverage,
+    write_table(table_benchmark_coverage(items, taxonomy, f"SAVACU ({a.scale} scale)"), a.coverage,
                 caption="Dimensions covered by SAVACU and by the single-dimension benchmarks the paper names.")
 
 

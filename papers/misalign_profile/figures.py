@@ -1,16 +1,17 @@
-"""MisAlign-Profile's figures: the trade-off heatmap per model, and Alignment Score by semantic type."""
+"""MisAlign-Profile's figures: the trade-off heatmap per model, and Alignment Score by semantic type;
+each function is named after its file (figure_<stem>.{pdf,png}) and returns the figure."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from papers.core.report.figures import new_figure, save_figure
+from papers.core.report.figures import new_figure
 from papers.core.taxonomy import DIMENSIONS
 
 from .semantic_types import TYPES
 
 
-def tradeoff_heatmaps(matrix: pd.DataFrame, detectors: list[str], stem, scale: str, baseline: str) -> None:
+def figure_tradeoffs(matrix: pd.DataFrame, detectors: list[str], scale: str, baseline: str):
     """One dimension x dimension panel per model: rows d1, columns d2, colour and label = relative AS drop."""
     fig, axes = new_figure(2.3 * len(detectors) + 0.8, 2.6, ncols=len(detectors), squeeze=False)
     image = None
@@ -31,13 +32,13 @@ def tradeoff_heatmaps(matrix: pd.DataFrame, detectors: list[str], stem, scale: s
     axes[0][0].set_ylabel("AS on d1", fontsize=7)
     fig.colorbar(image, ax=list(axes[0]), label="relative AS drop", fraction=0.02)
     fig.suptitle(f"Misalignment trade-offs ({scale} scale, baseline: {baseline})", fontsize=9)
-    save_figure(fig, stem)
+    return fig
 
 
 MISSING = "n/a"  # the mark where a model has no score for a type: no items, or every run NaN
 
 
-def as_by_type(table: pd.DataFrame, detectors: list[str], stem, scale: str) -> None:
+def figure_as_by_type(table: pd.DataFrame, detectors: list[str], scale: str):
     """Joint Alignment Score per model, one bar per semantic type (error bars: std over runs). A
     type without a score is marked "n/a" where its bar would be, never drawn as a bar at 0 (an AS
     of 0 is a real, and very different, result)."""
@@ -63,4 +64,4 @@ def as_by_type(table: pd.DataFrame, detectors: list[str], stem, scale: str) -> N
     if missing:  # say what the mark means where it appears
         ax.plot([], [], linestyle="none", label=f"{MISSING}: no score for the type")
     ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper center")  # above the bars' range
-    save_figure(fig, stem)
+    return fig

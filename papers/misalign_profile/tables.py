@@ -12,7 +12,7 @@ from papers.core.taxonomy import DIMENSIONS
 from .semantic_types import TYPES
 
 
-def type_distribution(items: pd.DataFrame) -> pd.DataFrame:
+def table_semantic_types(items: pd.DataFrame) -> pd.DataFrame:
     prompts = items.drop_duplicates("prompt_id")[["prompt_id", "dimensions", "semantic_type"]]
     rows = []
     for dimension in (*DIMENSIONS, "all"):
@@ -36,7 +36,7 @@ def main(argv=None) -> None:
     p.add_argument("--scale", required=True)
     p.add_argument("--out", required=True, help="table stem")
     a = p.parse_args(argv)
-    write_table(type_distribution(pd.read_parquet(a.items)), a.out, digits=1,
+    write_table(table_semantic_types(pd.read_parquet(a.items)), a.out, digits=1,
                 caption=f"MISALIGNTRADE prompts by dimension and semantic type ({a.scale} scale).")
 
 

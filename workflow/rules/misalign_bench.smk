@@ -128,6 +128,7 @@ rule misalign_bench_score_detectors:
         groups=json.dumps(get_detector_groups()),
         scale=get_scale,
         main=get_stem("main"),
+        formatted=get_stem("formatted"),
         domains=get_stem("domains"),
         scatter=get_stem("scatter"),
         heatmap=get_stem("heatmap"),
@@ -140,8 +141,8 @@ rule misalign_bench_score_detectors:
     shell:
         "python -m papers.misalign_bench.results --items {input.dataset} --predictions {input.predictions}"
         " --groups {params.groups:q} --taxonomy {input.taxonomy:q} --scale {params.scale}"
-        " --out-metrics {output.metrics} --main-table {params.main} --domain-table {params.domains}"
-        " --scatter {params.scatter} --heatmap {params.heatmap} > {log} 2>&1"
+        " --out-metrics {output.metrics} --main-table {params.main} --formatted-table {params.formatted}"
+        " --domain-table {params.domains} --scatter {params.scatter} --heatmap {params.heatmap} > {log} 2>&1"
 
 
 rule misalign_bench_dataset_tables:

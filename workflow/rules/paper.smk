@@ -19,7 +19,9 @@ and these rules follow from the declaration (each with log, benchmark, threads, 
 A claim's table (claims.yaml, `table:`) must be a file that a rule of the module (a rule named
 <paper>_*) writes; otherwise building the DAG stops, naming the claims file, the claim and the table.
 The claims ledger (ledger.smk) reads every paper's claims table through papers.PAPERS. The
-declaration's helpers (table, figure, get_claim_tables) are in common.smk.
+declaration's helpers (table, figure, get_claim_tables) are in common.smk. Each table or figure is made
+by the function named after its file (table_<stem>, figure_<stem>) in the module its rule runs, or in
+one that module imports it from (tests/test_two_hops.py).
 """
 
 def paper_rules(paper, category, sections, inputs, manifest, outputs, claims=True):

@@ -14,8 +14,8 @@ from ..taxonomy import Taxonomy
 from .reclassify import labels_at
 
 
-def domain_counts(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy,
-                  delta: float) -> pd.DataFrame:
+def table_domain_counts(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy,
+                        delta: float) -> pd.DataFrame:
     predicted = labels_at(classified, delta)
     gold = dict(zip(pool["prompt_id"], pool["gold_domains"]))
     has_gold = any(len(g) for g in gold.values())
@@ -34,7 +34,7 @@ def domain_counts(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxono
     return frame
 
 
-def classifier_agreement(counts: pd.DataFrame) -> pd.DataFrame:
+def table_classifier_agreement(counts: pd.DataFrame) -> pd.DataFrame:
     """Micro precision and recall of the kept labels against gold, per dimension and overall."""
     rows = []
     groups = [(dim, g) for dim, g in counts.groupby("Dimension", sort=False)] + [("all", counts)]
@@ -46,7 +46,7 @@ def classifier_agreement(counts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_domain_counts(counts: pd.DataFrame, delta: float):
+def figure_domain_counts(counts: pd.DataFrame, delta: float):
     """Three panels (one per dimension): gold vs classified prompts per domain."""
     dims = list(dict.fromkeys(counts["Dimension"]))
     heights = [max(2.0, 0.16 * (counts["Dimension"] == d).sum() + 0.8) for d in dims]
@@ -91,12 +91,12 @@ def main(argv=None) -> None:
     taxonomy = load_taxonomy(args.taxonomy)
     pool = load_prompt_pool(args.pool, taxonomy)
     classified = pd.read_parquet(args.classified)
-    counts = domain_counts(pool, classified, taxonomy, args.delta)
+    counts = table_domain_counts(pool, classified, taxonomy, args.delta)
     write_table(counts, args.table, caption=f"Prompts per domain after multi-label reclassification "
                 f"(delta = {args.delta:g}, {args.scale} scale).", digits=0)
-    write_table(classifier_agreement(counts), args.agreement, digits=3,
+    write_table(table_classifier_agreement(counts), args.agreement, digits=3,
                 caption=f"Classifier labels against the pool's gold labels ({args.scale} scale).")
-    save_figure(plot_domain_counts(counts, args.delta), args.figure)
+    save_figure(figure_domain_counts(counts, args.delta), args.figure)
     log.info("wrote %s, %s, %s", args.table, args.agreement, args.figure)
 
 

@@ -23,9 +23,9 @@ COLUMNS = ["Classified", "Expanded", "Removed as duplicates", "Generated", "Reje
            "Rejected (misaligned)", "Kept after resampling"]
 
 
-def construction_counts(taxonomy: Taxonomy, pool_ids: list[str], classified: pd.DataFrame,
-                        attempts: pd.DataFrame, removed_ids: list[str], candidates: pd.DataFrame,
-                        delta: float) -> pd.DataFrame:
+def table_construction(taxonomy: Taxonomy, pool_ids: list[str], classified: pd.DataFrame,
+                       attempts: pd.DataFrame, removed_ids: list[str], candidates: pd.DataFrame,
+                       delta: float) -> pd.DataFrame:
     labels = labels_at(classified, delta)
     pool_ids, removed = set(pool_ids), set(removed_ids)
     first = candidates[candidates["round"] == 0]
@@ -51,7 +51,7 @@ def construction_counts(taxonomy: Taxonomy, pool_ids: list[str], classified: pd.
     return pd.concat([frame, pd.DataFrame([totals])], ignore_index=True)
 
 
-def rejection_reasons(candidates: pd.DataFrame) -> pd.DataFrame:
+def table_candidate_outcomes(candidates: pd.DataFrame) -> pd.DataFrame:
     """Candidates by round, kind and outcome (the rule that failed, or accepted)."""
     outcome = candidates["reason"].str.split(":").str[0].where(~candidates["passed"], "accepted")
     by = (["generator"] if "generator" in candidates.columns else []) + ["round", "kind", "Outcome"]
@@ -82,14 +82,14 @@ def main(argv=None) -> None:
     pool = pd.read_parquet(args.pool)
     removed = pd.read_parquet(args.removed)
     candidates = pd.read_parquet(args.candidates)
-    counts = construction_counts(load_taxonomy(args.taxonomy),
-                                 list(pool.loc[pool["source"] == "pool", "prompt_id"]),
-                                 pd.read_parquet(args.classified), pd.read_parquet(args.attempts),
-                                 list(removed.iloc[:, 0]), candidates, args.delta)
+    counts = table_construction(load_taxonomy(args.taxonomy),
+                                list(pool.loc[pool["source"] == "pool", "prompt_id"]),
+                                pd.read_parquet(args.classified), pd.read_parquet(args.attempts),
+                                list(removed.iloc[:, 0]), candidates, args.delta)
     write_table(counts, args.table, digits=0, caption=(
         f"Per-domain construction counts ({args.scale} scale): reclassification, expansion, SimHash "
         "dedup, response generation and two-stage rejection sampling."))
-    write_table(rejection_reasons(candidates), args.reasons, digits=0, caption=(
+    write_table(table_candidate_outcomes(candidates), args.reasons, digits=0, caption=(
         f"Candidate responses by round and outcome ({args.scale} scale); round 0 is candidate filtering, "
         "later rounds are feedback-guided resampling."))
     log.info("wrote %s and %s", args.table, args.reasons)
