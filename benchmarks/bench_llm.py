@@ -5,8 +5,11 @@
 1. Option scoring, K = 14, 56, 41 (the taxonomy's dimensions): the shared prompt KV cache against
    K full sequences; prompts/s for both, the speed-up, and whether the argmax agrees everywhere.
 2. Generation of 16 prompts: one batch with left padding against one prompt at a time; tokens/s.
-3. The DAG's peak memory, from the benchmark files of the last run under results/benchmarks/.
-Goals (issue 2): scoring >= 4x, batched generation >= 4x, DAG peak < 8 GB at mini scale.
+3. Sampled generation in bfloat16 against float32 (the mini registry's `generate_dtype`): tokens/s of
+   each, and how many of 16 answers change when each is generated alone instead of in one batch.
+4. The DAG's peak memory, from the benchmark files of the last run under results/benchmarks/.
+Goals (issue 2): scoring >= 4x, batched generation >= 4x, DAG peak < 8 GB at mini scale; issue 13:
+float32 generation answers do not depend on their batchmates, at a cost stated here.
 """
 from __future__ import annotations
 
@@ -66,6 +69,23 @@ def bench_generation(backend, prompts, new_tokens):
           f"identical outputs: {sum(a == b for a, b in zip(batched, single))}/{len(prompts)}")
 
 
+def bench_generation_dtype(prompts, new_tokens):
+    print(f"\n## Sampled generation by dtype, {len(prompts)} prompts, up to {new_tokens} new tokens")
+    print("| dtype | batch of 16: s | tokens/s | answers changed when generated alone |\n|---|---:|---:|---:|")
+    sampling = Sampling(temperature=0.7, top_p=0.9, max_new_tokens=new_tokens, seed=42)
+    requests = [GenerateRequest(user(p), sampling) for p in prompts]
+    speed = {}
+    for dtype in ("bfloat16", "float32"):
+        backend = load_backend(ModelSpec(backend="hf", model=MODEL, dtype=dtype, batch_size=16))
+        backend.generate(requests[:1])
+        batched, seconds = timed(lambda: backend.generate(requests))
+        alone = [backend.generate([r])[0] for r in requests]
+        n = sum(len(backend.tokenizer(t, add_special_tokens=False).input_ids) for t in batched)
+        speed[dtype] = n / seconds
+        print(f"| {dtype} | {seconds:.1f} | {speed[dtype]:.1f} | {sum(a != b for a, b in zip(batched, alone))} |")
+    print(f"float32 generates at {speed['float32'] / speed['bfloat16']:.2f}x the speed of bfloat16")
+
+
 def dag_memory():
     print("\n## DAG peak memory (results/benchmarks/, last run)")
     rows = []
@@ -97,6 +117,7 @@ def main():
     backend = load_backend(ModelSpec(backend="hf", model=MODEL, dtype=args.dtype, batch_size=16))
     bench_scoring(backend, list(pool["prompt"][:args.prompts]), taxonomy)
     bench_generation(backend, list(pool["prompt"][:16]), new_tokens=32)
+    bench_generation_dtype(list(pool["prompt"][:16]), new_tokens=32)
     dag_memory()
 
 

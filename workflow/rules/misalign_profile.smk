@@ -26,7 +26,7 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
     benchmark:
         "results/benchmarks/misalign_profile/expand_domains.tsv"
     params:
-        settings=get_cli_args(CONSTRUCT["expansion"]),
+        settings=get_cli_args({**CONSTRUCT["expansion"], "floor": MP["expansion_floor"]}),
         expansion=get_model_entry(MP["expansion"]),
         classifier=get_model_entry("classifier"),
         cache=config["cache"],
