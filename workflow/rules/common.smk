@@ -4,6 +4,7 @@ params; is_* are predicates)."""
 import json
 import os
 import re
+import shlex
 import sys
 
 from snakemake.utils import min_version
@@ -57,6 +58,21 @@ def get_model_input(role, overrides=None):
     """The model directory a rule must wait for (none for hub or API models)."""
     entry = model_entry(config, role, overrides)
     return [entry["model"]] if is_embedded(entry) else []
+
+
+def get_reclassify_input():
+    """The classifier's own model plus, with a shortlist, the embedder that draws it up."""
+    shortlist = config["construct"].get("shortlist", 0)
+    return get_model_input("classifier") + (get_model_input("embedder") if shortlist else [])
+
+
+def get_reclassify_args():
+    """The reclassification setting as options of reclassify and expand (README: Reclassification)."""
+    construct = config["construct"]
+    args = f"--calibration {construct['calibration']}"
+    if construct.get("shortlist", 0):
+        args += f" --shortlist {construct['shortlist']} --embedder {shlex.quote(get_model_json('embedder'))}"
+    return args
 
 
 def get_model_gpus(*roles):

@@ -16,7 +16,7 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
         classified=rules.construct_classify_prompts.output.classified,
-        models=get_registry_input(MP["expansion"]) + get_model_input("classifier"),
+        models=get_registry_input(MP["expansion"]) + get_reclassify_input(),
     output:
         attempts=f"{MP_OUT}/expansion_attempts.parquet",
         pool=f"{MP_OUT}/pool_expanded.parquet",
@@ -31,7 +31,7 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         classifier=get_model_json("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
-        calibration=CONSTRUCT["calibration"],
+        reclassify=get_reclassify_args(),
         seed=config["seed"],
     resources:
         mem_mb=4000,
