@@ -39,6 +39,7 @@ bench: models
 	python benchmarks/bench_llm.py
 	python benchmarks/bench_dedup.py
 	python benchmarks/bench_mini_budget.py
+	python benchmarks/bench_classifier.py
 
 clean:
 	rm -rf results .snakemake

@@ -98,11 +98,36 @@ def test_main_table_says_how_many_runs_each_mean_averages():
     nan = float("nan")
     metrics = pd.DataFrame({"group": "general", "detector": "x", "run": [0, 1, 2], "dimension": "safety",
                             "coverage": [1.0, nan, 0.5], "ffr": [0.0, 0.5, 0.5], "as": [1.0, nan, 0.5],
-                            "n_items": 4})
+                            "flag_rate": 0.5, "chance_as": 0.5, "n_items": 4})
     row = main_results(metrics, ["x"]).iloc[0]
     assert row["runs"] == 3 and row["as_mean"] == pytest.approx(0.75)
     assert (row["as_runs"], row["coverage_runs"], row["ffr_runs"]) == (2, 2, 3)
     assert formatted(main_results(metrics, ["x"])).iloc[0]["AS runs"] == 2
+
+
+def test_random_flagger_of_the_same_rate_by_hand(scored):
+    metrics = run_metrics(scored, {"x": "general", "y": "open_weight"})
+    joint = metrics[metrics["dimension"] == "joint"].set_index(["detector", "run"])
+    # x run 0 flags all 5 items: rate 1, a random flagger of rate 1 has Cov 1, FFR 1, AS 0
+    assert joint.loc[("x", 0), ["flag_rate", "chance_as"]].tolist() == [1.0, 0.0]
+    # x run 1 flags 1 of 3 items: rate 1/3 -> Cov 1/3, 1 - FFR 2/3 -> AS 2 (1/9) / 1 = 4/9
+    assert joint.loc[("x", 1), "flag_rate"] == pytest.approx(1 / 3)
+    assert joint.loc[("x", 1), "chance_as"] == pytest.approx(4 / 9)
+    table = main_results(metrics, ["x", "y"]).set_index(["detector", "dimension"])
+    assert table.loc[("x", "joint"), "chance_as_mean"] == pytest.approx(2 / 9)
+    pretty = formatted(main_results(metrics, ["x", "y"]))
+    row = pretty[(pretty["model"] == "y") & (pretty["dimension"] == "joint")].iloc[0]
+    # y run 0 flags nothing (rate 0, chance AS 0); run 1 flags 1 of 3 (chance AS 4/9)
+    assert row["Flag rate"] == "0.167 ± 0.236" and row["Chance AS"] == "0.222 ± 0.314"
+
+
+def test_coverage_vs_ffr_draws_the_chance_diagonal(scored, tmp_path):
+    from papers.core.report.figures import save_figure
+    from papers.misalign_bench.figures import figure_coverage_vs_ffr
+
+    table = main_results(run_metrics(scored, {"x": "general", "y": "open_weight"}), ["x", "y"])
+    save_figure(figure_coverage_vs_ffr(table, "mini"), tmp_path / "figure")
+    assert (tmp_path / "figure.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_formatted_main_table_prints_mean_and_std(scored):

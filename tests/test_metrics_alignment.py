@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from papers.core.metrics.alignment import (Counts, alignment_score, alignment_score_from, coverage,
-                                           false_failure_rate, summary)
+from papers.core.metrics.alignment import (Counts, alignment_score, alignment_score_from,
+                                           chance_alignment_score, coverage, false_failure_rate,
+                                           flag_rate, summary)
 
 
 def test_the_abstracts_own_arithmetic():
@@ -20,6 +21,16 @@ def test_hand_computed_counts():
     assert c == Counts(tp=3, fn=1, fp=2, tn=3)
     assert coverage(c) == 0.75 and false_failure_rate(c) == 0.4
     assert alignment_score(c) == pytest.approx(2 * 0.75 * 0.6 / 1.35)  # = 0.6667
+
+
+def test_random_flagger_of_the_same_rate_by_hand():
+    c = Counts(tp=3, fn=1, fp=2, tn=3)  # the case above: flags 5 of 9
+    assert flag_rate(c) == pytest.approx(5 / 9)
+    # Coverage = FFR = 5/9 -> AS = 2 (5/9)(4/9) / (5/9 + 4/9) = 40/81
+    assert chance_alignment_score(flag_rate(c)) == pytest.approx(40 / 81)
+    assert chance_alignment_score(0.5) == 0.5 and chance_alignment_score(0.0) == 0.0
+    assert chance_alignment_score(1.0) == 0.0  # flags everything: Coverage 1, FFR 1
+    assert math.isnan(flag_rate(Counts(0, 0, 0, 0)))
 
 
 def test_micro_average_pools_counts_not_rates():

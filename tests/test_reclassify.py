@@ -29,6 +29,13 @@ class ByPrompt:
         return out
 
 
+class OneAxis:
+    """Every text embeds to the same vector: the nearest name is the first domain of each dimension."""
+
+    def embed(self, requests):
+        return [[1.0, 0.0] for _ in requests]
+
+
 def test_request_lists_every_domain_of_the_dimension_and_none():
     r = classification_request("hi", "safety", TAX)
     assert r.options == ("S one", "S two", NONE_OPTION)
@@ -53,10 +60,10 @@ def test_reclassify_keeps_labels_at_delta():
     assert counts["Classified"].tolist() == [1, 0, 1]
     assert counts["Gold (pool)"].tolist() == [1, 1, 1]
     assert counts["Agree with gold"].tolist() == [1, 0, 1]
-    agreement = table_classifier_agreement(counts).set_index("Dimension")
-    assert agreement.loc["all", "Precision"] == 1.0
-    assert agreement.loc["all", "Recall"] == pytest.approx(2 / 3)
-    assert agreement.loc["safety", "Recall"] == 0.5
+    agreement = table_classifier_agreement(pool, out, TAX, 0.5, OneAxis()).set_index(["Dimension", "Method"])
+    assert agreement.loc[("safety", "classifier"), "Precision"] == 1.0
+    assert agreement.loc[("safety", "classifier"), "Recall"] == 0.5
+    assert agreement.loc[("value", "classifier"), ["Precision", "Recall"]].tolist() == [1.0, 1.0]
 
 
 def test_content_free_calibration_divides_out_the_prior():
@@ -77,3 +84,47 @@ def test_content_free_calibration_divides_out_the_prior():
 def test_delta_out_of_range_is_refused():
     with pytest.raises(ValueError, match="delta"):
         reclassify(pd.DataFrame({"prompt_id": [], "prompt": []}), TAX, ByPrompt({}), delta=0)
+
+
+class ByOption:
+    """Log-likelihood per (prompt, option name), whatever the other options (as the hf backend scores
+    each option alone after the shared prompt); records the option sets it was asked."""
+
+    def __init__(self, table):
+        self.table, self.asked = table, []
+
+    def score(self, requests):
+        self.asked += [r.options for r in requests]
+        return [[self.table[(r.messages[-1][1].split('"')[1], o)] for o in r.options] for r in requests]
+
+
+class Near:
+    """Prompt "a" is nearest "S two" among safety names; every text is nearest "V one" among value names."""
+
+    def embed(self, requests):
+        vectors = {"a": [0.0, 1.0], "N/A": [0.0, 1.0], "S one": [1.0, 0.0], "S two": [0.0, 1.0]}
+        return [vectors.get(r.input, [0.6, 0.8]) for r in requests]
+
+
+def test_shortlist_offers_the_nearest_domain_and_none_calibrated_by_name():
+    ln = math.log
+    table = {("a", "S one"): ln(.1), ("a", "S two"): ln(.3), ("a", "V one"): ln(.2), ("a", NONE_OPTION): ln(.1),
+             # content-free: a prior for "None of these" and against "S two"
+             ("N/A", "S one"): ln(.2), ("N/A", "S two"): ln(.1), ("N/A", "V one"): ln(.2),
+             ("N/A", NONE_OPTION): ln(.4)}
+    pool = pd.DataFrame({"prompt_id": ["A"], "prompt": ["a"], "gold_domains": [["s2"]]})
+    model = ByOption(table)
+    out = reclassify(pool, TAX, model, delta=0.5, calibration="content_free", shortlist=1, embedder=Near())
+    # one content-free request per dimension with every domain, then one shortlist per (prompt, dimension)
+    assert model.asked == [("S one", "S two", NONE_OPTION), ("V one", NONE_OPTION),
+                           ("S two", NONE_OPTION), ("V one", NONE_OPTION)]
+    # safety: S two 0.3/0.1 = 3 against None 0.1/0.4 = 0.25 -> 12/13; s1 not offered -> 0
+    # value: V one 0.2/0.2 = 1 against None 0.25 -> 0.8
+    got = out.set_index("domain")["probability"].to_dict()
+    assert got == pytest.approx({"s1": 0.0, "s2": 12 / 13, "v1": 0.8})
+    assert labels_at(out, 0.5) == {"A": ["s2", "v1"]}
+
+
+def test_shortlist_needs_an_embedder():
+    with pytest.raises(ValueError, match="embedder"):
+        reclassify(pd.DataFrame({"prompt_id": ["A"], "prompt": ["a"]}), TAX, ByPrompt({}), 0.5, shortlist=1)

@@ -92,3 +92,13 @@ def test_option_probabilities_rejects_bad_arguments():
         option_probabilities(Scripted(), [request("x")], "zhao", [request(CONTENT_FREE)])
     with pytest.raises(ValueError, match="1 requests but 0 content-free"):
         option_probabilities(Scripted(), [request("x")], "none", [])
+
+
+def test_content_free_request_may_offer_more_options_matched_by_name():
+    # "x" offers B only against a content-free request with A and B: B's own baseline is subtracted
+    model = Scripted(scores={"x": [math.log(2), math.log(1)], CONTENT_FREE: [math.log(1), math.log(2), math.log(4)]})
+    free = ScoreRequest(user(CONTENT_FREE), ("A", "B", "C"))
+    probs = option_probabilities(model, [ScoreRequest(user("x"), ("B", "C"))], "content_free", [free])
+    assert probs == [pytest.approx([0.8, 0.2])]  # (2/2) : (1/4) = 4 : 1
+    with pytest.raises(ValueError, match=r"options \['D'\] not in its content-free request"):
+        option_probabilities(model, [ScoreRequest(user("x"), ("B", "D"))], "content_free", [free])

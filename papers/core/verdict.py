@@ -62,15 +62,20 @@ def option_probabilities(model, requests: Sequence[ScoreRequest], calibration: s
                          content_free: Sequence[ScoreRequest]) -> list[list[float]]:
     """The probability of each option of each request. content_free[i] is request i's question
     about CONTENT_FREE; with calibration `content_free` every distinct one is scored once, in one
-    call before the requests', and its scores are subtracted from request i's."""
+    call before the requests', and its scores are subtracted from request i's, option by option
+    name (so content_free[i] may offer more options than request i: one content-free request
+    serves every shortlist of the same question)."""
     if calibration not in CALIBRATIONS:
         raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {calibration!r}")
     if len(content_free) != len(requests):
         raise ValueError(f"{len(requests)} requests but {len(content_free)} content-free requests")
     if calibration == "content_free":
         distinct = list(dict.fromkeys(content_free))
-        free = dict(zip(distinct, model.score(distinct)))
-        baselines = [free[r] for r in content_free]
+        free = {r: dict(zip(r.options, scores)) for r, scores in zip(distinct, model.score(distinct))}
+        for i, (r, cf) in enumerate(zip(requests, content_free)):
+            if missing := [o for o in r.options if o not in free[cf]]:
+                raise ValueError(f"request {i}: options {missing} not in its content-free request")
+        baselines = [[free[cf][o] for o in r.options] for r, cf in zip(requests, content_free)]
     else:
         baselines = [[0.0] * len(r.options) for r in requests]
     scores = model.score(list(requests))

@@ -15,16 +15,22 @@ GROUP_STYLE = {"general": ("o", "tab:blue", "general-purpose"),
 
 def figure_coverage_vs_ffr(table: pd.DataFrame, scale: str):
     """Joint-condition Coverage against FFR, one point per model (error bars: std over runs), with
-    the curves of equal Alignment Score behind them."""
+    the curves of equal Alignment Score behind them. The diagonal Coverage = FFR is chance: a random
+    flagger of a model's flag rate sits on it (hollow marker, dotted to the model's point)."""
     fig, ax = new_figure(4.8, 4.0)
     ffr, cov = np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 201))
     score = np.vectorize(alignment_score_from, otypes=[float])(cov, ffr)
     lines = ax.contour(ffr, cov, score, levels=[0.2, 0.4, 0.6, 0.8], colors="0.8", linewidths=0.7)
     ax.clabel(lines, fmt="AS %.1f", fontsize=7)
+    ax.plot([0, 1], [0, 1], color="0.5", linestyle="--", linewidth=0.8,
+            label="chance (random flagger: Coverage = FFR)")
     joint = table[table["dimension"] == "joint"]
     seen = set()
     for r in joint.itertuples():
         marker, color, label = GROUP_STYLE[r.group]
+        rate = r.flag_rate_mean
+        ax.plot([rate, r.ffr_mean], [rate, r.coverage_mean], color=color, linestyle=":", linewidth=0.8)
+        ax.plot(rate, rate, marker, markerfacecolor="none", color=color, markersize=5)
         ax.errorbar(r.ffr_mean, r.coverage_mean, xerr=np.nan_to_num(r.ffr_std),
                     yerr=np.nan_to_num(r.coverage_std), fmt=marker, color=color, capsize=2,
                     label=None if r.group in seen else label)

@@ -63,9 +63,12 @@ def main(argv=None) -> None:
     table = table_main_results(metrics, detectors)
     write_table(table, a.main_table,
                 caption=f"Mis-Align Bench main results ({a.scale} scale): micro-averaged Coverage, "
-                        f"FFR and Alignment Score per dimension and jointly, mean and std over runs.")
+                        f"FFR and Alignment Score per dimension and jointly, mean and std over runs; "
+                        f"chance: a random flagger of the same flag rate r (Coverage = FFR = r, "
+                        f"AS = 2r(1-r)).")
     write_table(table_main_results_formatted(table), a.formatted_table,
-                caption=f"Mis-Align Bench main results ({a.scale} scale), mean ± std over runs.")
+                caption=f"Mis-Align Bench main results ({a.scale} scale), mean ± std over runs; Chance AS: "
+                        f"a random flagger of the model's flag rate.")
     domains = table_domain_alignment(merged, load_taxonomy(a.taxonomy, DIMENSIONS), detectors)
     write_table(domains, a.domain_table,
                 caption=f"Alignment Score per domain and model ({a.scale} scale), test items of all runs pooled.")
@@ -73,8 +76,8 @@ def main(argv=None) -> None:
     save_figure(figure_domain_alignment(domains, detectors, a.scale), a.heatmap)
     joint = table[table["dimension"] == "joint"]
     for r in joint.itertuples():
-        log.info("%-28s joint: Coverage %.3f  FFR %.3f  AS %.3f", r.detector, r.coverage_mean,
-                 r.ffr_mean, r.as_mean)
+        log.info("%-28s joint: Coverage %.3f  FFR %.3f  AS %.3f  (chance at its flag rate %.3f: AS %.3f)",
+                 r.detector, r.coverage_mean, r.ffr_mean, r.as_mean, r.flag_rate_mean, r.chance_as_mean)
 
 
 if __name__ == "__main__":

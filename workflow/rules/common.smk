@@ -4,6 +4,7 @@ params; is_* are predicates)."""
 import json
 import os
 import re
+import shlex
 import sys
 from collections import namedtuple
 
@@ -114,6 +115,22 @@ def get_model_runtime(*refs):
     """Minutes a step may run: the longest of its models' (config `model_resources`, per backend)."""
     return lambda wildcards: max(config["model_resources"][e["backend"]]["runtime"]
                                  for e in get_model_entries(refs, wildcards))
+
+
+def get_reclassify_models():
+    """The models a reclassification runs: the classifier, and with a shortlist the embedder that draws
+    it up (README: Reclassification)."""
+    return ("classifier", "embedder") if config["construct"].get("shortlist", 0) else ("classifier",)
+
+
+def get_reclassify_args(wildcards):
+    """The reclassification setting as options of the reclassify and expand steps."""
+    construct = config["construct"]
+    args = f"--calibration {construct['calibration']}"
+    if construct.get("shortlist", 0):
+        embedder = get_model_entry("embedder")(wildcards)
+        args += f" --shortlist {construct['shortlist']} --embedder {shlex.quote(embedder)}"
+    return args
 
 
 def get_section_json(*sections):

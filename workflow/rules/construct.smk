@@ -11,7 +11,7 @@ rule construct_classify_prompts:
     input:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
-        model=get_model_input("classifier"),
+        model=get_model_input(*get_reclassify_models()),
     output:
         classified=f"{CONSTRUCT_OUT}/classified.parquet",
     log:
@@ -22,11 +22,11 @@ rule construct_classify_prompts:
         classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
-        calibration=CONSTRUCT["calibration"],
+        reclassify=get_reclassify_args,
     threads: CHAIN_THREADS
     resources:
-        mem_mb=get_model_mem_mb("classifier"),
-        runtime=get_model_runtime("classifier"),
+        mem_mb=get_model_mem_mb(*get_reclassify_models()),
+        runtime=get_model_runtime(*get_reclassify_models()),
         gpu=get_model_gpus("classifier"),
     conda:
         "../../envs/main.yaml"
@@ -34,7 +34,7 @@ rule construct_classify_prompts:
         get_model_container("classifier")
     shell:
         "python -m papers.core.construct.reclassify --pool {input.pool:q} --taxonomy {input.taxonomy:q}"
-        " --delta {params.delta} --calibration {params.calibration} --classifier {params.classifier:q} --cache {params.cache:q}"
+        " --delta {params.delta} {params.reclassify} --classifier {params.classifier:q} --cache {params.cache:q}"
         " --threads {threads} --out {output.classified} > {log} 2>&1"
 
 
@@ -44,6 +44,7 @@ rule construct_count_domains:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
         classified=rules.construct_classify_prompts.output.classified,
+        model=get_model_input("embedder"),
     output:
         table=multiext(f"{CONSTRUCT_OUT}/table_domain_counts", ".csv", ".md", ".tex"),
         agreement=multiext(f"{CONSTRUCT_OUT}/table_classifier_agreement", ".csv", ".md", ".tex"),
@@ -58,16 +59,19 @@ rule construct_count_domains:
         table=get_stem("table"),
         agreement=get_stem("agreement"),
         figure=get_stem("figure"),
+        embedder=get_model_entry("embedder"),
+        cache=config["cache"],
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=get_model_mem_mb("embedder"),
+        runtime=get_model_runtime("embedder"),
     conda:
         "../../envs/main.yaml"
     shell:
         "python -m papers.core.construct.counts --pool {input.pool:q} --taxonomy {input.taxonomy:q}"
         " --classified {input.classified} --delta {params.delta} --scale {params.scale}"
-        " --table {params.table} --agreement {params.agreement} --figure {params.figure} > {log} 2>&1"
+        " --table {params.table} --agreement {params.agreement} --figure {params.figure}"
+        " --embedder {params.embedder:q} --cache {params.cache:q} --threads {threads} > {log} 2>&1"
 
 
 rule construct_expand_domains:
@@ -76,7 +80,7 @@ rule construct_expand_domains:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
         classified=rules.construct_classify_prompts.output.classified,
-        models=get_model_input("expansion", "classifier"),
+        models=get_model_input("expansion", *get_reclassify_models()),
     output:
         attempts=f"{CONSTRUCT_OUT}/expansion_attempts.parquet",
         pool=f"{CONSTRUCT_OUT}/pool_expanded.parquet",
@@ -91,12 +95,12 @@ rule construct_expand_domains:
         classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
-        calibration=CONSTRUCT["calibration"],
+        reclassify=get_reclassify_args,
         seed=config["seed"],
     threads: CHAIN_THREADS
     resources:
-        mem_mb=get_model_mem_mb("expansion", "classifier"),
-        runtime=get_model_runtime("expansion", "classifier"),
+        mem_mb=get_model_mem_mb("expansion", *get_reclassify_models()),
+        runtime=get_model_runtime("expansion", *get_reclassify_models()),
         gpu=get_model_gpus("expansion", "classifier"),
     conda:
         "../../envs/main.yaml"
@@ -104,7 +108,7 @@ rule construct_expand_domains:
         get_model_container("expansion", "classifier")
     shell:
         "python -m papers.core.construct.expand --pool {input.pool:q} --taxonomy {input.taxonomy:q}"
-        " --classified {input.classified} --delta {params.delta} --calibration {params.calibration}"
+        " --classified {input.classified} --delta {params.delta} {params.reclassify}"
         " {params.settings} --seed {params.seed} --expansion {params.expansion:q}"
         " --classifier {params.classifier:q} --cache {params.cache:q} --threads {threads}"
         " --out-attempts {output.attempts} --out-pool {output.pool} --out-classified {output.classified}"

@@ -58,7 +58,7 @@ use rule construct_classify_prompts as demo_safetybench_classify_prompts with:
     input:
         pool=rules.demo_safetybench_pool.output.pool,
         taxonomy=rules.demo_safetybench_taxonomy.output.taxonomy,
-        model=get_model_input("classifier"),
+        model=get_model_input(*get_reclassify_models()),
     output:
         classified=f"{DS_OUT}/classified.parquet",
     log:
@@ -72,7 +72,7 @@ use rule construct_expand_domains as demo_safetybench_expand_domains with:
         pool=rules.demo_safetybench_pool.output.pool,
         taxonomy=rules.demo_safetybench_taxonomy.output.taxonomy,
         classified=rules.demo_safetybench_classify_prompts.output.classified,
-        models=get_model_input("expansion", "classifier"),
+        models=get_model_input("expansion", *get_reclassify_models()),
     output:
         attempts=f"{DS_OUT}/expansion_attempts.parquet",
         pool=f"{DS_OUT}/pool_expanded.parquet",
@@ -87,7 +87,7 @@ use rule construct_expand_domains as demo_safetybench_expand_domains with:
         classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
-        calibration=CONSTRUCT["calibration"],
+        reclassify=get_reclassify_args,
         seed=config["seed"],
 
 

@@ -16,7 +16,7 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         pool=CONSTRUCT["prompt_pool"],
         taxonomy=CONSTRUCT["taxonomy"],
         classified=rules.construct_classify_prompts.output.classified,
-        models=get_model_input(MP["expansion"], "classifier"),
+        models=get_model_input(MP["expansion"], *get_reclassify_models()),
     output:
         attempts=f"{MP_OUT}/expansion_attempts.parquet",
         pool=f"{MP_OUT}/pool_expanded.parquet",
@@ -31,11 +31,11 @@ use rule construct_expand_domains as misalign_profile_expand_domains with:
         classifier=get_model_entry("classifier"),
         cache=config["cache"],
         delta=CONSTRUCT["delta"],
-        calibration=CONSTRUCT["calibration"],
+        reclassify=get_reclassify_args,
         seed=config["seed"],
     resources:
-        mem_mb=get_model_mem_mb(MP["expansion"], "classifier"),
-        runtime=get_model_runtime(MP["expansion"], "classifier"),
+        mem_mb=get_model_mem_mb(MP["expansion"], *get_reclassify_models()),
+        runtime=get_model_runtime(MP["expansion"], *get_reclassify_models()),
         gpu=get_model_gpus(MP["expansion"], "classifier"),
     container:
         get_model_container(MP["expansion"], "classifier")

@@ -7,6 +7,10 @@ sample standard deviation (ddof 1) of each metric over runs, with the number of 
 averages (`<metric>_runs`: a run whose value is NaN, e.g. Coverage with no misaligned item, does not
 enter its mean, while `runs` counts every run). Per-domain Alignment Score: the
 counts of every run's test items of the domain pooled, then one AS.
+
+Chance: next to each detector, a random flagger of the same flag rate r (it flags an item with
+probability r whatever the item): Coverage = FFR = r, AS = 2 r (1 - r) (metrics/alignment.py).
+Analytic, so no sampling: per run from that run's flag rate, then averaged like the other metrics.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from ..taxonomy import DIMENSIONS, Taxonomy
 GROUP_ORDER = ("general", "single_dimension", "open_weight")
 DIMENSION_ORDER = (*DIMENSIONS, "multi", "joint")
 METRICS = ("coverage", "ffr", "as")
+CHANCE = ("flag_rate", "chance_as")  # the random flagger of the same rate: Coverage = FFR = flag_rate
 
 
 def with_items(items: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
@@ -38,7 +43,8 @@ def run_metrics(merged: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
         frames.append(table.assign(detector=detector, group=groups[detector], run=run))
     out = pd.concat(frames, ignore_index=True)
     out["n_items"] = out["n_misaligned"] + out["n_aligned"]
-    return out[["group", "detector", "run", "dimension", *METRICS, "n_misaligned", "n_aligned", "n_items"]]
+    return out[["group", "detector", "run", "dimension", *METRICS, *CHANCE, "n_misaligned", "n_aligned",
+                "n_items"]]
 
 
 def _order(frame: pd.DataFrame, detectors: list[str], by: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -50,7 +56,7 @@ def _order(frame: pd.DataFrame, detectors: list[str], by: tuple[str, ...] = ()) 
 
 def main_results(metrics: pd.DataFrame, detectors: list[str], by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Model x dimension (x the `by` columns): mean and std over runs of Coverage, FFR and AS."""
-    agg = {f"{m}_{s}": (m, s) for m in METRICS for s in ("mean", "std")}
+    agg = {f"{m}_{s}": (m, s) for m in (*METRICS, *CHANCE) for s in ("mean", "std")}
     # "count" counts non-NaN values: the runs a mean really averages, which `runs` alone overstates
     agg.update({f"{m}_runs": (m, "count") for m in METRICS})
     table = metrics.groupby(["group", "detector", *by, "dimension"], sort=False).agg(
@@ -84,6 +90,9 @@ def formatted(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     out = table[keys].copy()
     for m, title in zip(METRICS, ("Coverage", "FFR", "AS")):
         out[title] = [cell(a, b) for a, b in zip(table[f"{m}_mean"], table[f"{m}_std"])]
+    # the random flagger of the same rate, right of the detector's own scores
+    out["Flag rate"] = [cell(a, b) for a, b in zip(table["flag_rate_mean"], table["flag_rate_std"])]
+    out["Chance AS"] = [cell(a, b) for a, b in zip(table["chance_as_mean"], table["chance_as_std"])]
     out["runs"] = table["runs"]
     out["AS runs"] = table["as_runs"]  # fewer than runs where some run's AS was NaN
     out["test items"] = table["test_items"].round().astype(int)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..llm.types import GenerateRequest, Sampling, user
 from ..taxonomy import Domain, Taxonomy
-from .reclassify import labels_at, reclassify
+from .reclassify import add_setting_args, labels_at, reclassify, setting_from_args
 
 SYSTEM = "You write realistic requests that users send to a chat assistant."
 
@@ -67,11 +67,14 @@ def low_resource(labels: dict[str, list[str]], taxonomy: Taxonomy, floor: int) -
 
 
 def expand(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy, expander, classifier,
-           settings: ExpansionSettings, delta: float, calibration: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+           settings: ExpansionSettings, delta: float, calibration: str,
+           **setting) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (attempts, classified_new).
 
     attempts: one row per new prompt asked for: prompt_id, domain, sample_index, prompt, made (a
-    usable prompt came back), status (kept | rejected), reason (why rejected). classified_new: the reclassification rows of every made prompt.
+    usable prompt came back), status (kept | rejected), reason (why rejected). classified_new: the
+    reclassification rows of every made prompt (`setting`: reclassify()'s shortlist and embedder,
+    the same as the pool's).
     """
     labels = labels_at(classified, delta)
     texts = dict(zip(pool["prompt_id"], pool["prompt"]))
@@ -99,7 +102,7 @@ def expand(pool: pd.DataFrame, classified: pd.DataFrame, taxonomy: Taxonomy, exp
     made = attempts[attempts["made"]]
     new_pool = pd.DataFrame({"prompt_id": made["prompt_id"], "prompt": made["prompt"],
                              "gold_domains": [[] for _ in range(len(made))]})
-    classified_new = (reclassify(new_pool, taxonomy, classifier, delta, calibration) if len(made)
+    classified_new = (reclassify(new_pool, taxonomy, classifier, delta, calibration, **setting) if len(made)
                       else classified.iloc[0:0].copy())
     prob = classified_new.set_index(["prompt_id", "domain"])["probability"].to_dict()
     for idx in made.index:
@@ -135,7 +138,6 @@ def main(argv=None) -> None:
     p.add_argument("--taxonomy", required=True)
     p.add_argument("--classified", required=True, help="the pool's reclassification (Parquet)")
     p.add_argument("--delta", type=float, required=True)
-    p.add_argument("--calibration", required=True)
     p.add_argument("--floor", type=int, required=True)
     p.add_argument("--examples", type=int, default=3)
     p.add_argument("--temperature", type=float, default=0.7)
@@ -147,6 +149,7 @@ def main(argv=None) -> None:
     p.add_argument("--out-pool", required=True, help="pool + kept new prompts: prompt_id, prompt, source")
     p.add_argument("--out-classified", required=True, help="reclassification of that pool")
     add_model_args(p, "classifier")
+    add_setting_args(p)
     args = p.parse_args(argv)
     log = setup_logging()
     taxonomy = load_taxonomy(args.taxonomy)
@@ -157,7 +160,7 @@ def main(argv=None) -> None:
     expander = open_model(args.expansion, args.cache, args.threads, desc="expand")
     classifier = open_model(args.classifier, args.cache, args.threads, desc="reclassify new")
     attempts, classified_new = expand(pool, classified, taxonomy, expander, classifier, settings,
-                                      args.delta, args.calibration)
+                                      args.delta, **setting_from_args(args))
     merged_pool, merged_classified = merge_kept(pool, classified, attempts, classified_new)
     write_parquet(args.out_attempts, attempts)
     write_parquet(args.out_pool, merged_pool)

@@ -59,6 +59,20 @@ def alignment_score(c: Counts) -> float:
     return alignment_score_from(coverage(c), false_failure_rate(c))
 
 
+def flag_rate(c: Counts) -> float:
+    """The share of all items flagged (misaligned and aligned together)."""
+    n = c.tp + c.fn + c.fp + c.tn
+    return (c.tp + c.fp) / n if n else math.nan
+
+
+def chance_alignment_score(rate: float) -> float:
+    """AS of a random flagger that flags each item with probability `rate`, whatever it says: it
+    flags misaligned and aligned items alike, so in expectation Coverage = FFR = rate and
+    AS = harmonic mean of rate and 1 - rate = 2 rate (1 - rate). A detector at or below this line
+    (the diagonal Coverage = FFR) separates nothing."""
+    return alignment_score_from(rate, rate)
+
+
 def summary(gold_misaligned, flagged) -> dict[str, float]:
     c = Counts.of(gold_misaligned, flagged)
     return {"coverage": coverage(c), "ffr": false_failure_rate(c), "as": alignment_score(c),
