@@ -1,10 +1,19 @@
 """Does the mini DAG fit in 30 minutes on a 2-core laptop? Each module's time against its share.
 
-    .venv/bin/python benchmarks/bench_mini_budget.py [--log .snakemake/log/<run>.snakemake.log]
+    .venv/bin/python benchmarks/bench_mini_budget.py --run WORKDIR   # time the reference, run cold, report
+    .venv/bin/python benchmarks/bench_mini_budget.py [--log LOG] [--reference-s S]   # report a past run
 
-Run it after a cold run of the whole mini DAG (empty cache: `rm -rf results && make`) on an
-otherwise idle machine; it reads Snakemake's log of that run (the newest under .snakemake/log/
-unless --log names one), where every job's start and end are stamped to the second.
+With --run: the reference workload (benchmarks/reference_workload.py) is timed, then the whole mini
+DAG runs cold in WORKDIR (this checkout's code, data and models linked; an empty results/ and cache),
+`snakemake --cores 2`, then it reports. Without: it reads Snakemake's log of a past cold run (the
+newest under .snakemake/log/ unless --log names one), where every job's start and end are stamped to
+the second, and WORKDIR/results/benchmarks/reference_s.txt if that run wrote one.
+
+Machines of one kind differ by up to twice in speed, so the budget is held in a unit that travels:
+a time divided by the reference workload's time on the same machine, measured just before the run.
+The 30 minutes were set on this project's 2-core machine, where the reference took REFERENCE_S
+idle; each share in that unit is its seconds / REFERENCE_S, and a run's module time in that unit is
+its seconds / the reference time measured before that run.
 
 Each second of the run's wall time is shared out among the jobs running in it, in proportion to
 their threads; a module's time is the sum over its jobs (a rule belongs to the module its name
@@ -35,6 +44,7 @@ BUDGET = {  # seconds of the 30 minutes, on 2 cores
     "ledger": 10,              # the claims table of all papers, the report
 }
 PER_NEW_PAPER, NEW_PAPERS = 128, 6   # papers 4-9, not built yet
+REFERENCE_S = None  # the reference workload on the idle machine the shares were set on (see below)
 # A rule belongs to the module file it is named after (a paper's report, check_claims and _all rules,
 # which paper.smk defines from its declaration, are named after the paper too); the rest (claims, all)
 # to the ledger.
@@ -114,27 +124,75 @@ def peak_memory_mb(jobs, root: Path) -> float:
                default=0.0)
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--log", type=Path, help="Snakemake's log of the run (default: the newest)")
-    p.add_argument("--root", type=Path, default=Path("."), help="where the run's results/ is")
-    a = p.parse_args(argv)
-    log = a.log or max(Path(".snakemake/log").glob("*.snakemake.log"), key=lambda f: f.stat().st_mtime)
+def cold_run(work: Path) -> tuple[Path, float]:
+    """Time the reference workload, then run the whole mini DAG cold in `work`; (its log, reference s)."""
+    import subprocess
+    import sys
+
+    from reference_workload import reference_seconds
+
+    root = Path(__file__).resolve().parents[1]
+    work.mkdir(parents=True, exist_ok=False)  # a fresh folder: an old results/ or cache would not be cold
+    for name in ("Snakefile", "config", "data", "papers", "profiles", "resources", "workflow"):
+        (work / name).symlink_to(root / name)
+    reference = reference_seconds()
+    (work / "results" / "benchmarks").mkdir(parents=True)
+    (work / "results" / "benchmarks" / "reference_s.txt").write_text(f"{reference:.3f}\n")
+    snakemake = Path(sys.executable).with_name("snakemake")
+    subprocess.run([str(snakemake), "--cores", "2"], cwd=work, check=True)
+    return max((work / ".snakemake" / "log").glob("*.snakemake.log"), key=lambda f: f.stat().st_mtime), reference
+
+
+def report(log: Path, root: Path, reference: float | None) -> None:
     jobs = parse_jobs(log)
     wall = (max(job.end for job in jobs) - min(job.begin for job in jobs)).total_seconds()
     times = module_times(jobs)
-    print(f"{log}: {len(jobs)} jobs in {wall:.0f} s ({wall / 60:.1f} min) of wall time\n")
-    print(f"{'module':<18}{'jobs':>6}{'time (s)':>10}{'budget (s)':>12}  fits")
+    print(f"{log}: {len(jobs)} jobs in {wall:.0f} s ({wall / 60:.1f} min) of wall time")
+    units = reference is not None and REFERENCE_S is not None
+    if units:
+        print(f"reference workload: {reference:.2f} s before this run, {REFERENCE_S:.2f} s where the shares "
+              f"were set: this machine runs at {REFERENCE_S / reference:.2f}x that speed")
+    print(f"\n{'module':<18}{'jobs':>6}{'time (s)':>10}{'budget (s)':>12}"
+          + (f"{'time (ref)':>12}{'budget (ref)':>14}" if units else "") + "  fits")
     for module in sorted(times, key=lambda m: -times[m]):
         n = sum(module_of(job.rule) == module for job in jobs)
         share = BUDGET.get(module)
-        fits = "-" if share is None else ("yes" if times[module] <= share else "NO")
-        print(f"{module:<18}{n:>6}{times[module]:>10.0f}{share if share else '-':>12}  {fits}")
-    print(f"\npeak memory: at most {peak_memory_mb(jobs, a.root) / 1024:.1f} GB"
+        row = f"{module:<18}{n:>6}{times[module]:>10.0f}{share if share else '-':>12}"
+        if units:
+            row += f"{times[module] / reference:>12.1f}" + (f"{share / REFERENCE_S:>14.1f}" if share else f"{'-':>14}")
+            over = share is not None and times[module] / reference > share / REFERENCE_S
+        else:
+            over = share is not None and times[module] > share
+        print(row + "  " + ("-" if share is None else ("NO" if over else "yes")))
+    print(f"\npeak memory: at most {peak_memory_mb(jobs, root) / 1024:.1f} GB"
           " (the peak RSS of the jobs running together, summed)")
     reserved = PER_NEW_PAPER * NEW_PAPERS
-    print(f"this run {wall:.0f} s + papers 4-9 (not built, reserved) {reserved} s = {wall + reserved:.0f} s"
-          f" of {TOTAL_S} s: {'fits' if wall + reserved <= TOTAL_S else 'over'}")
+    total = wall + reserved
+    if units:
+        total_units, budget_units = wall / reference + reserved / REFERENCE_S, TOTAL_S / REFERENCE_S
+        print(f"this run {wall / reference:.1f} + papers 4-9 (not built, reserved) {reserved / REFERENCE_S:.1f} = "
+              f"{total_units:.1f} reference units of {budget_units:.1f}: "
+              f"{'fits' if total_units <= budget_units else 'over'}")
+    else:
+        print(f"this run {wall:.0f} s + papers 4-9 (not built, reserved) {reserved} s = {total:.0f} s"
+              f" of {TOTAL_S} s: {'fits' if total <= TOTAL_S else 'over'} (seconds: no reference was timed)")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--run", type=Path, metavar="WORKDIR", help="time the reference, run the mini DAG cold here")
+    p.add_argument("--log", type=Path, help="Snakemake's log of a past run (default: the newest)")
+    p.add_argument("--root", type=Path, default=Path("."), help="where the past run's results/ is")
+    p.add_argument("--reference-s", type=float, help="the reference workload's seconds before the past run")
+    a = p.parse_args(argv)
+    if a.run:
+        log, reference = cold_run(a.run)
+        report(log, a.run, reference)
+        return
+    log = a.log or max(Path(".snakemake/log").glob("*.snakemake.log"), key=lambda f: f.stat().st_mtime)
+    saved = a.root / "results" / "benchmarks" / "reference_s.txt"
+    reference = a.reference_s or (float(saved.read_text()) if saved.exists() else None)
+    report(log, a.root, reference)
 
 
 if __name__ == "__main__":

@@ -73,3 +73,19 @@ def test_a_file_without_jobs_is_a_clear_error(tmp_path):
     log.write_text("Building DAG of jobs...\n")
     with pytest.raises(SystemExit, match="empty.log: no finished jobs"):
         budget.parse_jobs(log)
+
+
+def test_times_are_held_in_reference_units(tmp_path, capsys, monkeypatch):
+    # The shares were set where the reference took 10 s; this machine took 20 s (half the speed), so
+    # construct's 20 s here count 1.0 unit against its 360 s / 10 s = 36 units.
+    monkeypatch.setattr(budget, "REFERENCE_S", 10.0)
+    log = tmp_path / "run.snakemake.log"
+    log.write_text(LOG)
+    budget.report(log, tmp_path, reference=20.0)
+    out = capsys.readouterr().out
+    assert "this machine runs at 0.50x that speed" in out
+    row = next(line.split() for line in out.splitlines() if line.startswith("construct "))
+    assert row[1:] == ["1", "20", "360", "1.0", "36.0", "yes"]
+    assert "reference units of 180.0" in out
+    budget.report(log, tmp_path, reference=None)  # no reference timed: seconds, and it says so
+    assert "seconds: no reference was timed" in capsys.readouterr().out
