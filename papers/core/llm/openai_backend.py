@@ -96,6 +96,7 @@ class OpenAIBackend(Backend):
                              "its own entry")
 
         options = spec.options
+        self.openai = openai
         # The key goes straight into the client; the backend keeps no copy of it.
         self.client = openai.OpenAI(base_url=options.get("base_url"), api_key=api_key(spec),
                                     timeout=float(options.get("timeout", 600)),
@@ -116,7 +117,7 @@ class OpenAIBackend(Backend):
                 return [fn(x) for x in items]
             with ThreadPoolExecutor(min(self.concurrency, len(items))) as pool:
                 return list(pool.map(fn, items))
-        except Exception as err:  # noqa: BLE001 - any error may quote the request's headers
+        except self.openai.OpenAIError as err:  # the client's errors may quote the request's headers
             key = os.environ.get(self.spec.options.get("api_key_env", DEFAULT_KEY_ENV), "")
             raise UpstreamError(redact(f"model {self.spec.model!r}: {type(err).__name__}: {err}", [key])) from None
 
