@@ -82,7 +82,6 @@ class ModelSpec:
     options: dict = field(default_factory=dict)  # backend-specific (BACKENDS[backend].options)
     adapter: str = ""            # a peft LoRA adapter directory applied to every request naming none
     adapters: dict = field(default_factory=dict)  # name -> adapter directory, chosen per request
-    resources: dict = field(default_factory=dict)  # gpus, mem_mb, runtime: for the scheduler only
 
     def __post_init__(self):
         if self.backend not in BACKENDS:
@@ -103,7 +102,7 @@ class ModelSpec:
         key = {"impl": BACKENDS[self.backend].impl}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("adapter", "adapters", "resources"):
+            if f.name in ("adapter", "adapters"):
                 continue
             if f.name == "options":
                 value = {k: v for k, v in value.items() if k not in NOT_IN_KEY}
@@ -131,12 +130,11 @@ class ModelSpec:
             raise ModelConfigError(f"a registry entry must be a mapping, got {type(entry).__name__}")
         plain = ("backend", "model", "revision", "dtype", "batch_size", "chat_template", "adapter")
         known = {k: entry[k] for k in plain if k in entry}
-        resources = {k: entry[k] for k in ("gpus", "mem_mb", "runtime") if k in entry}
-        other = sorted(set(entry) - set(plain) - set(resources) - {"options", "adapters"})
+        scheduler = {"gpus", "mem_mb", "runtime"}  # what a SLURM job asks for; no model sees it
+        other = sorted(set(entry) - set(plain) - scheduler - {"options", "adapters"})
         if other:
             raise ModelConfigError(f"model {entry.get('model')!r}: unknown registry field(s) {', '.join(other)}")
-        return cls(**known, options=dict(entry.get("options", {})), adapters=dict(entry.get("adapters", {})),
-                   resources=resources)
+        return cls(**known, options=dict(entry.get("options", {})), adapters=dict(entry.get("adapters", {})))
 
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"

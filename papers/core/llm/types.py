@@ -54,12 +54,6 @@ class ImagePart:
     def key(self) -> dict:
         return {"type": "image", "format": self.format, "pixels_sha256": self.pixels_sha256}
 
-    def pil(self):
-        """The decoded picture (Pillow), in RGB."""
-        from PIL import Image
-
-        return Image.open(io.BytesIO(self.data)).convert("RGB")
-
 
 def image(source: str | Path | bytes, label: str = "") -> ImagePart:
     """An ImagePart from a file path or encoded bytes. A missing, truncated or non-image input is an
@@ -122,10 +116,6 @@ def content_key(content: Content):
 
 def messages_key(messages: Chat) -> list:
     return [[role, content_key(content)] for role, content in messages]
-
-
-def images_of(messages: Chat) -> list[ImagePart]:
-    return [p for _, c in messages if not isinstance(c, str) for p in c if isinstance(p, ImagePart)]
 
 
 def text_only(messages: Chat, model: str) -> tuple[tuple[str, str], ...]:
