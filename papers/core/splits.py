@@ -14,11 +14,17 @@ from typing import Sequence
 SPLITS = ("train", "validation", "test")
 
 
+def position(prompt_id: str, seed: int) -> float:
+    """The prompt's place in [0, 1): the sha256 of (seed, prompt id) read as a number. Ranking prompts
+    by it gives a seeded order that does not depend on which other prompts are present."""
+    digest = hashlib.sha256(f"{seed}:{prompt_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+
+
 def split_of(prompt_id: str, seed: int, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> str:
     if len(fractions) != len(SPLITS) or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
         raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
-    digest = hashlib.sha256(f"{seed}:{prompt_id}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2.0 ** 64
+    u = position(prompt_id, seed)
     edge = 0.0
     for name, fraction in zip(SPLITS, fractions):
         edge += fraction
