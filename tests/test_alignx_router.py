@@ -76,6 +76,7 @@ def test_fractal_term_on_a_hand_counted_case():
     y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     geometry = Geometry(np.zeros((2, 2)), np.array([4, 4]), 1.0, z, y, np.arange(8), np.array([0.5, 0.5]), 0.25)
     assert geometry.scales(8) == [2, 4]
+    assert Geometry(*[None] * 7, eps=0.03).scales(10) == [1, 1, 1, 2, 5, 9]  # 0.96 of 10 is capped at 9
     query = np.array([[np.cos(np.radians(0.5)), np.sin(np.radians(0.5))]])
     # scale 2: two of class 0 -> (2.5/3, 0.5/3); scale 4: four of class 0 -> (4.5/5, 0.5/5)
     assert geometry.fractal(query)[0] == pytest.approx([(2.5 / 3 + 0.9) / 2, (0.5 / 3 + 0.1) / 2])

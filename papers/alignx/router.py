@@ -147,31 +147,21 @@ class Geometry:
     def natural(self, z: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
         """q_nat for latent vectors z; `own`: their labels when z are the training prompts, whose
         own centroid then leaves them out."""
-        return softmax(-self._sq_distances(z, own) / self.tau)
-
-    def _sq_distances(self, z: np.ndarray, own: np.ndarray | None) -> np.ndarray:
-        d = ((z[:, None, :] - self.centroids[None, :, :]) ** 2).sum(axis=2)
-        if own is not None:
-            n_c = self.counts[own].astype(float)
-            if (n_c < 2).any():
-                raise ValueError("the natural term needs at least two training prompts of every axis")
-            # ||z - (n mu - z) / (n - 1)||^2 = (n / (n - 1))^2 ||z - mu||^2
-            rows = np.arange(len(z))
-            d[rows, own] = d[rows, own] * (n_c / (n_c - 1)) ** 2
-        return d
+        return softmax(-centroid_sq_distances(z, self.centroids, self.counts, own) / self.tau)
 
     def scales(self, n_reference: int) -> list[int]:
-        """Neighbourhood sizes: the 2^j eps shares of the reference set, at least one prompt each."""
+        """Neighbourhood sizes: the 2^j eps shares of the reference set, at least one prompt each and
+        at most all but one (so a training prompt's own row, sorted last, is never counted)."""
         sizes, share = [], self.eps
         while share < 1:
-            sizes.append(max(1, int(round(share * n_reference))))
+            sizes.append(min(max(1, int(round(share * n_reference))), max(1, n_reference - 1)))
             share *= 2
         return sizes
 
     def fractal(self, z: np.ndarray, training_rows: np.ndarray | None = None) -> np.ndarray:
         """q_frac for latent vectors z; `training_rows`: their rows in the training set when z are
         training prompts, so that a prompt is never its own neighbour (its distance is set to
-        infinity: it sorts last, and every scale is below the whole reference set)."""
+        infinity, so it sorts last, beyond every scale)."""
         n_classes = len(self.prior)
         self_ref = np.full(len(z), -1)
         if training_rows is not None:
@@ -191,6 +181,19 @@ class Geometry:
                 shares.append((counts + self.prior) / (size + 1.0))
             out[block] = np.mean(shares, axis=0)
         return out
+
+
+def centroid_sq_distances(z: np.ndarray, centroids: np.ndarray, counts: np.ndarray,
+                          own: np.ndarray | None = None) -> np.ndarray:
+    """||z - mu_a||^2 for every row and axis; with `own` (the rows' labels, the rows being training
+    prompts) a row's own centroid is the one without it."""
+    d = ((z[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    if own is not None:
+        n_c = counts[own].astype(float)
+        # ||z - (n mu - z) / (n - 1)||^2 = (n / (n - 1))^2 ||z - mu||^2; fit_geometry ensures n >= 2
+        rows = np.arange(len(z))
+        d[rows, own] = d[rows, own] * (n_c / (n_c - 1)) ** 2
+    return d
 
 
 def fit_natural_temperature(sq_distances: np.ndarray, y: np.ndarray) -> float:
@@ -219,11 +222,9 @@ def fit_geometry(z: np.ndarray, y: np.ndarray, eps: float, reference_size: int, 
         reference_index = np.sort(np.concatenate([
             rng.choice(np.flatnonzero(y == c), max(1, round(reference_size * counts[c] / len(z))), replace=False)
             for c in range(n_classes)]))
-    geometry = Geometry(centroids, counts, 1.0, z[reference_index], y[reference_index], reference_index,
-                        counts / counts.sum(), eps)
-    tau = fit_natural_temperature(geometry._sq_distances(z, y), y)
-    return Geometry(centroids, counts, tau, geometry.reference, geometry.reference_labels, reference_index,
-                    geometry.prior, eps)
+    tau = fit_natural_temperature(centroid_sq_distances(z, centroids, counts, own=y), y)
+    return Geometry(centroids, counts, tau, z[reference_index], y[reference_index], reference_index,
+                    counts / counts.sum(), eps)
 
 
 def soft_targets(y: np.ndarray, n_classes: int, q_natural: np.ndarray | None, lambda_natural: float,
