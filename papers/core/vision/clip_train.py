@@ -133,7 +133,8 @@ def train_clip(memes, settings: dict, seed: int, out: str | Path, log=print) -> 
                 model.eval()
                 evals.append({"step": step, **retrieval(model, held_images, held_captions, list(held["caption"]),
                                                         tokenizer)})
-                log(f"step {step}: loss {losses[-1] if losses else float('nan'):.3f}, held-out top-1 "
+                loss_text = f"loss {losses[-1]:.3f}, " if losses else ""
+                log(f"step {step}: {loss_text}held-out top-1 "
                     f"{evals[-1]['top1']:.3f} (chance {evals[-1]['chance_top1']:.3f}), "
                     f"{time.perf_counter() - started:.1f} s")
             if step == steps:
