@@ -3,10 +3,15 @@ cleanly, the image vector tells it through noise (a picture-only ceiling of abou
 detector that leans on text fails when the text goes missing and one trained to stand on the image
 alone does not. Also the missing-text masks and their stand-ins, and seeding."""
 import numpy as np
+import pandas as pd
 import pytest
 
+from papers.core.report.figures import save_figure
+from papers.missing_modality.evaluate import evaluate
+from papers.missing_modality.figures import figure_missing_rates
 from papers.missing_modality.masking import stand_in_vector, text_missing_mask, with_stand_in
 from papers.missing_modality.methods import METHODS, Settings, make_method
+from papers.missing_modality.tables import table_main_results, table_missing_rates
 
 SETTINGS = Settings(hidden=32, shared_dim=16, epochs=150)
 
@@ -133,3 +138,55 @@ def test_missing_rows_get_the_documented_stand_in():
     np.testing.assert_array_equal(text[1], [2, 3])  # the input is left as it was
     with pytest.raises(ValueError, match="unknown text stand-in"):
         stand_in_vector(train, "median")
+
+
+# ---------------------------------------------------------------- the evaluation grid and its tables
+
+def meme_table(labels: np.ndarray, dataset: str):
+    splits = np.where(np.arange(len(labels)) < 0.7 * len(labels), "train", "test")
+    return pd.DataFrame({"id": [f"m{i}" for i in range(len(labels))], "dataset": dataset, "split": splits,
+                         "label": labels})
+
+
+@pytest.fixture(scope="module")
+def scores():
+    image, text, labels = memes(200, seed=5)
+    quick = Settings(hidden=16, shared_dim=8, epochs=60)
+    frames = [evaluate(meme_table(labels, name), image, text, list(METHODS), quick, seeds=[0, 1],
+                       rates=[0.0, 0.5, 1.0]) for name in ("harm_c", "harm_p")]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_grid_scores_every_method_seed_and_rate(scores):
+    assert len(scores) == 2 * (len(METHODS) + 2) * 2 * 3
+    n_test = 200 - 140
+    assert set(scores["n_test"]) == {n_test}
+    assert dict(scores.groupby("rate")["n_missing"].first()) == {0.0: 0, 0.5: n_test // 2, 1.0: n_test}
+    # the trivial baselines read no feature: the rate does not move them
+    trivial = scores[scores["method"].isin(["most_frequent", "chance"])]
+    assert (trivial.groupby(["dataset", "method", "seed"])["macro_f1"].nunique() == 1).all()
+    # image_only reads no text either
+    image_only = scores[scores["method"] == "image_only"]
+    assert (image_only.groupby(["dataset", "seed"])["accuracy"].nunique() == 1).all()
+
+
+def test_main_table_has_both_conditions_spread_and_trivial_rows(scores):
+    table = table_main_results(scores, {"harm_c": 0.8, "harm_p": float("nan")})
+    assert list(table["dataset"].unique()) == ["Harm-C", "Harm-P"]
+    assert list(table["method"][:8]) == [*METHODS, "most_frequent", "chance", "picture_ceiling"]
+    row = table[(table["dataset"] == "Harm-C") & (table["method"] == "shared_space")].iloc[0]
+    assert row["kind"] == "method" and row["seeds"] == 2
+    expected = scores[(scores["dataset"] == "harm_c") & (scores["method"] == "shared_space") & (scores["rate"] == 1.0)]
+    assert row["macro_f1_text_missing"] == pytest.approx(expected["macro_f1"].mean())
+    assert row["macro_f1_text_missing_sd"] == pytest.approx(expected["macro_f1"].std(ddof=1))
+    assert row["macro_f1_drop"] == pytest.approx(row["macro_f1_complete"] - row["macro_f1_text_missing"])
+    ceiling = table[table["method"] == "picture_ceiling"]
+    assert ceiling["accuracy_text_missing"].iloc[0] == 0.8 and np.isnan(ceiling["accuracy_text_missing"].iloc[1])
+
+
+def test_rates_table_and_figure(scores, tmp_path):
+    rates = table_missing_rates(scores)
+    assert len(rates) == 2 * (len(METHODS) + 2) * 3
+    assert set(rates.columns) >= {"rate", "macro_f1", "macro_f1_sd", "accuracy", "accuracy_sd"}
+    paths = save_figure(figure_missing_rates(rates, "test"), tmp_path / "figure_missing_rates")
+    assert all(p.stat().st_size > 0 for p in paths)
