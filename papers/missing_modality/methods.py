@@ -50,7 +50,7 @@ class Settings:
     text_stand_in: str = "zero"    # what text_only and early_fusion see for a missing text (masking.py)
     text_dropout: float = 0.5      # shared_space: share of memes whose text is dropped each epoch
     image_dropout: float = 0.0     # shared_space: share of the rest whose image is dropped
-    align_weight: float = 1.0      # shared_space: weight of the image-to-text alignment term
+    align_weight: float = 0.1      # shared_space: weight of the image-to-text alignment term (README)
 
     def __post_init__(self):
         if self.text_stand_in not in STAND_INS:
