@@ -25,6 +25,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/construct.smk"
+include: "workflow/rules/vision.smk"
 
 
 # One module per paper of papers.PAPERS (common.smk imports it), in that order.
@@ -41,6 +42,7 @@ rule all:
     input:
         get_embedded_models(),
         rules.construct_all.input,
+        rules.vision_all.input,
         [getattr(rules, f"{paper}_all").input for paper in PAPERS],
         rules.claims.output,
     default_target: True

@@ -16,6 +16,6 @@ python3.11 -m venv "$venv"
 "$venv/bin/pip" install -q --no-deps -r envs/models.lock.txt 2>&1 | { grep -v "is ignored: it is neither" >&2 || true; }
 # The repository itself goes on the path (an editable install without a build step).
 "$venv/bin/python" -c "import site, sys; open(site.getsitepackages()[0] + '/pluralign.pth', 'w').write(sys.argv[1] + '\\n')" "$PWD"
-"$venv/bin/python" -c "import torch, torchvision, transformers, snakemake" # fails loudly on a broken pair
+"$venv/bin/python" -c "import torch, torchvision, transformers, open_clip, snakemake" # fails loudly on a broken pair
 echo "$want" > "$venv/.pluralign-lock"
 echo "setup: $venv ready" >&2

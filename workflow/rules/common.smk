@@ -52,6 +52,11 @@ def is_embedded(entry):
     return entry["model"].startswith(EMBEDDED_MODELS)
 
 
+def is_trained_in_dag(entry):
+    """A model trained in the DAG (the mini CLIP of vision_train_clip), whose directory is under results/."""
+    return entry["model"].startswith("results/")
+
+
 def get_embedded_models():
     """Every embedded model the registry names: `make` materialises them all."""
     return sorted({e["model"] for e in config["models"].values() if is_embedded(e)})
@@ -78,8 +83,10 @@ def get_model_entries(refs, wildcards):
 
 
 def get_model_input(*refs):
-    """The model directories a step waits for (embedded models only; hub and API models have none)."""
-    return lambda wildcards: [e["model"] for e in get_model_entries(refs, wildcards) if is_embedded(e)]
+    """The model directories a step waits for (embedded models and models trained in the DAG; hub and
+    API models have none)."""
+    return lambda wildcards: [e["model"] for e in get_model_entries(refs, wildcards)
+                              if is_embedded(e) or is_trained_in_dag(e)]
 
 
 def get_model_entry(ref, adapter=None):
@@ -195,6 +202,37 @@ def get_claim_tables(paper, claims_file):
             raise ValueError(f"{claims_file}: claim {claim['id']!r} reads {claim['table']}, which no rule "
                              f"of {paper} writes (a rule named {paper}_* must have it as an output)")
     return list(dict.fromkeys(claim["table"] for claim in claims))
+
+
+# -- The vision core (workflow/rules/vision.smk) ------------------------------------------------------
+def get_meme_dataset(wildcards):
+    return config["vision"]["memes"][wildcards.dataset]
+
+
+def get_meme_inputs(wildcards):
+    """A meme dataset's annotation files, and its real images folder or the pictograms it is drawn from."""
+    dataset = get_meme_dataset(wildcards)
+    return {**dataset["annotations"], "source": dataset.get("images", config["vision"]["pictograms"])}
+
+
+def get_meme_args(wildcards, input):
+    """The memes step's options: its annotations, and where its pictures come from (read or rendered)."""
+    dataset = get_meme_dataset(wildcards)
+    splits = " ".join(shlex.quote(f"{split}={input[split]}") for split in dataset["annotations"])
+    source = (f"--images {shlex.quote(input.source)}" if "images" in dataset
+              else f"--render {shlex.quote(input.source)} --seed {config['seed']}")
+    unlabelled = " --skip-unlabelled" if dataset.get("skip_unlabelled", False) else ""
+    return f"--format {dataset['format']} --annotations {splits} {source}{unlabelled}"
+
+
+def is_clip_trained():
+    """Whether the DAG trains a CLIP (mini scale: config vision.clip; paper scale uses a pretrained one)."""
+    return "clip" in config["vision"]
+
+
+def get_clip_dir():
+    """The directory of the CLIP trained in the DAG: its registry entry's `model`."""
+    return config["models"][config["vision"]["clip"]["model"]]["model"] if is_clip_trained() else "results/vision/models/none"
 
 
 # -- Mis-Align Bench (workflow/rules/misalign_bench.smk) ---------------------------------------------

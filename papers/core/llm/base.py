@@ -37,6 +37,8 @@ class BackendInfo:
     impl: int                    # bump when the answer to the same request changes (a new sampling
                                  # scheme, a tokenisation fix): part of every cache key
     options: tuple[str, ...]     # the keys spec.options may hold; any other is a config error
+    keys_weights: bool = False   # a local model directory's weights enter the key by their sha256: a model
+                                 # trained in the DAG changes at the same path and revision
 
 
 BACKENDS = {
@@ -47,6 +49,8 @@ BACKENDS = {
                           ("base_url", "api_key_env", "tokenizer", "concurrency", "timeout", "max_retries")),
     "sentence-transformers": BackendInfo("papers.core.llm.sentence_backend", "SentenceTransformersBackend", 1,
                                          ()),
+    "open_clip": BackendInfo("papers.core.llm.clip_backend", "OpenCLIPBackend", 1, ("pretrained",),
+                             keys_weights=True),
 }
 
 # Registry fields that cannot change an answer, left out of the cache key (every other field of an
@@ -109,6 +113,8 @@ class ModelSpec:
                 if not value:
                     continue  # an entry without options keys as it did before options were keyed
             key[f.name] = value
+        if BACKENDS[self.backend].keys_weights and Path(self.model).is_dir():
+            key["weights_sha256"] = weights_digest(self.model)
         if self.adapter:
             # The adapter's weights, not its path: a retrained adapter at the same path is a new model.
             key["adapter_sha256"] = adapter_digest(self.adapter)
@@ -146,6 +152,23 @@ def adapter_digest(directory: str) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"{directory}: no {ADAPTER_WEIGHTS}; is this a peft LoRA adapter directory?")
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def weights_digest(directory: str) -> str:
+    """The sha256 of a model directory's weights (its *.safetensors files, by name), cached per file
+    state so a retrained model is digested again."""
+    files = sorted(Path(directory).glob("*.safetensors"))
+    if not files:
+        raise FileNotFoundError(f"{directory}: no *.safetensors weights; is this a model directory?")
+    return _files_digest(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@functools.lru_cache(maxsize=None)
+def _files_digest(files: tuple) -> str:
+    h = hashlib.sha256()
+    for path, _, _ in files:
+        h.update(Path(path).name.encode() + b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
+    return h.hexdigest()
 
 
 class Backend(abc.ABC):
