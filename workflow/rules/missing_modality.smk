@@ -7,7 +7,7 @@ MM = config["missing_modality"]
 MM_OUT = "results/missing_modality"
 MM_SEEDS = [config["seed"] + i for i in range(MM["seeds"])]
 # The vision core's meme table of a dataset (mini: rendered in the DAG; paper: read from user-placed files).
-MM_MEMES = "results/vision/memes/{dataset}/memes.parquet"
+MM_MEMES = rules.vision_prepare_memes.output.memes
 
 
 wildcard_constraints:
