@@ -190,3 +190,17 @@ def test_rates_table_and_figure(scores, tmp_path):
     assert set(rates.columns) >= {"rate", "macro_f1", "macro_f1_sd", "accuracy", "accuracy_sd"}
     paths = save_figure(figure_missing_rates(rates, "test"), tmp_path / "figure_missing_rates")
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_config_problems_name_the_rates_and_datasets_the_tables_and_claims_need():
+    import yaml
+
+    from papers.missing_modality.config import problems
+    from tests.test_inputs import ROOT
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    assert problems(config) == []
+    config["missing_modality"].update(missing_rates=[0.5, 0.25], datasets=["harm_c"])
+    found = "\n".join(problems(config))
+    assert "must include 0 (complete memes) and 1" in found and "increasing order" in found
+    assert "must include harm_p" in found

@@ -66,4 +66,5 @@ def table_main_results(scores: pd.DataFrame, ceilings: dict[str, float]) -> pd.D
     for dataset, ceiling in ceilings.items():
         rows.append({"dataset": dataset, "method": "picture_ceiling", "accuracy_text_missing": ceiling})
     table = pd.DataFrame(rows)
+    table["seeds"] = table["seeds"].astype("Int64")  # the ceiling row has none: an empty cell, not 5.000
     return _ordered(table, list(dict.fromkeys([*scores["dataset"], *ceilings])))
