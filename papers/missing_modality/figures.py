@@ -8,7 +8,7 @@ from papers.core.report.figures import new_figure
 
 from .methods import METHODS
 
-STYLE = {"shared_space": {"color": "C3", "linewidth": 2.0, "marker": "o"}}
+STYLE = {"shared_space": {"color": "black", "linewidth": 2.0, "marker": "o"}}  # the method stands out
 TRIVIAL_LINES = {"most_frequent": ":", "chance": "--"}
 
 
