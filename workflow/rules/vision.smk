@@ -33,7 +33,57 @@ rule vision_prepare_memes:
         " --out-table {output.memes} --out-images {output.images} > {log} 2>&1"
 
 
+rule vision_train_clip:
+    """Train the mini CLIP on the rendered memes' pictures and captions (every dataset's train split)."""
+    input:
+        memes=expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"]),
+        images=expand(rules.vision_prepare_memes.output.images, dataset=VISION["memes"]),
+    output:
+        model=directory(get_clip_dir()),
+    log:
+        "results/logs/vision/train_clip.log",
+    benchmark:
+        "results/benchmarks/vision/train_clip.tsv"
+    params:
+        settings=json.dumps({k: v for k, v in VISION.get("clip", {}).items() if k != "model"}, sort_keys=True),
+        seed=config["seed"],
+    threads: VISION.get("clip", {}).get("threads", 1)
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.vision.clip_train --memes {input.memes} --settings {params.settings:q}"
+        " --seed {params.seed} --out {output.model} > {log} 2>&1"
+
+
+rule vision_plot_clip:
+    """The mini CLIP's training loss and held-out retrieval accuracy against chance."""
+    input:
+        model=rules.vision_train_clip.output.model,
+    output:
+        figure=multiext(f"{VISION_OUT}/figure_clip_training", ".pdf", ".png"),
+    log:
+        "results/logs/vision/plot_clip.log",
+    benchmark:
+        "results/benchmarks/vision/plot_clip.tsv"
+    params:
+        scale=get_scale,
+        figure=get_stem("figure"),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.vision.figures --training {input.model}/training.json --scale {params.scale}"
+        " --figure {params.figure} > {log} 2>&1"
+
+
 rule vision_all:
-    """Every meme table of the config (and at mini scale the trained CLIP and its figure)."""
+    """Every meme table of the config, and where the DAG trains a CLIP (mini scale) the model and its figure."""
     input:
         expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"]),
+        rules.vision_plot_clip.output if is_clip_trained() else [],
