@@ -123,6 +123,9 @@ def test_the_mini_set_loads_with_its_documented_shape_and_ground_truth():
         value = row.persona_used[0].rstrip(".").split(" ", 3)[-1].removeprefix("is ")  # "I love X", "... is X"
         assert value in row.gold_response, (row.persona_used, row.gold_response)
     assert all(len(c) % 2 == 1 for c in rows["context"])
+    turns = [t for d in json.loads(MINI.read_text(encoding="utf-8"))["data"] for t in d["utterance"]]
+    assert {(len(t["persona_candidate"]), len(t["persona_grounding"]), len(t["knowledge_candidates"]))
+            for t in turns} == {(5, 5, 10)}
 
 
 def test_the_generator_rewrites_the_mini_set_byte_for_byte(tmp_path, monkeypatch):

@@ -7,9 +7,9 @@ import pytest
 
 from papers.core.llm.types import ScoreRequest
 from papers.core.verdict import YES_NO, p_yes
-from papers.persodpo.signals import (NLI_OPTIONS, WEIGHTS, coherence_request, instructability, min_max, nli_probabilities,
-                                     nli_request, persona_consistency, persona_distance, persona_entailment,
-                                     persona_nli_requests, quality)
+from papers.persodpo.signals import (NLI_OPTIONS, WEIGHTS, coherence_request, instructability, min_max,
+                                     nli_probabilities, nli_request, persona_consistency, persona_distance,
+                                     persona_entailment, persona_nli_requests, quality)
 
 
 def test_nli_requests_put_the_response_first_and_offer_three_options():

@@ -83,7 +83,8 @@ def dialogue(rng: random.Random, number: int, used_names: set[str]) -> dict:
         history = history + [question, reply]
         # ten knowledge candidates as in FoCus: the turn's paragraph, the landmark's others, and
         # paragraphs of other (invented) landmarks
-        distractors = [f"{t} is known for its {k.lower()}." for t, k in zip(rng.sample(TOWNS, 7), rng.choices(KINDS, k=7))]
+        towns, places = rng.sample(TOWNS, 7), rng.choices(KINDS, k=7)
+        distractors = [f"{t} is known for its {p.lower()}." for t, p in zip(towns, places)]
         others = [p for p in paragraphs if p != facts[topic][0]]
         candidates = [facts[topic][0]] + others[:2] + distractors
         rng.shuffle(candidates)

@@ -79,7 +79,8 @@ class WeightedDPOTrainer(DPOTrainer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if list(self.loss_types) != list(SUPPORTED_LOSS_TYPES):
-            raise ValueError(f"WeightedDPOTrainer supports loss_type {list(SUPPORTED_LOSS_TYPES)}, got {self.loss_types}")
+            raise ValueError(f"WeightedDPOTrainer supports loss_type {list(SUPPORTED_LOSS_TYPES)}, "
+                             f"got {self.loss_types}")
         # The collator is read when the dataloaders are built (train() / evaluate()), after this.
         self.data_collator = WeightedPreferenceCollator(self.data_collator)
 
