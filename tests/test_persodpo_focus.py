@@ -128,7 +128,7 @@ def test_the_mini_set_loads_with_its_documented_shape_and_ground_truth():
             for t in turns} == {(5, 5, 10)}
 
 
-def test_the_generator_rewrites_the_mini_set_byte_for_byte(tmp_path, monkeypatch):
+def test_the_generator_rewrites_the_mini_set_byte_for_byte(tmp_path):
     generator = runpy.run_path(str(MINI.with_name("make_mini.py")))
     out = tmp_path / "focus_mini.json"
     generator["main"].__globals__["OUT"] = out
