@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 SEED = 42
-PER_SPLIT = {"train": 200, "val": 40, "test": 60}
+PER_SPLIT = {"train": 800, "val": 60, "test": 200}
 FILES = {"Harm-C": "Harm-C_{split}.jsonl", "Harm-P": "Harm-P_{split}_v1.jsonl"}
 SEVERITIES = ("very harmful", "somewhat harmful", "not harmful")
 

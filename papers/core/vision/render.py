@@ -21,8 +21,10 @@ seed, the dataset and the meme id, so a meme's picture does not depend on which 
    makes a harmless text harmful").
 5. the image: SIZE x SIZE PNG, the background colour, the pictograms at PICTO px, the OCR text in a
    white band (Pillow's bundled font, so the bytes are the same on every machine with this Pillow).
-6. caption: the picture in words, "a bomb and a cat on a red background" (what the mini CLIP is
-   trained on; the OCR text is not in it).
+6. caption: the pictograms in words, "a bomb and a cat" (what the mini CLIP is trained on; the OCR
+   text is not in it). The background colour is left out: a CLIP told the colour learned the colour
+   (0.97 zero-shot) and hardly the pictograms (0.19), which are what the label depends on; without it,
+   0.64 (2026-12-02, 250 steps).
 
 So text alone cannot always give the label (a harmless text under a hostile picture is harmful) and
 the picture alone cannot either (under a non-hostile picture the label is the text's). With the text
@@ -114,7 +116,7 @@ def design(meme_id: str, dataset: str, text_label: int, pictograms: dict[str, li
     names = [p.name for p in chosen]
     return {"text_label": text_label, "picture": "+".join(names), "picture_group": group,
             "picture_label": picture_label, "label": int(text_label or picture_label),
-            "caption": f"{' and '.join(_article(n) for n in names)} on a {background} background",
+            "caption": " and ".join(_article(n) for n in names),
             "background": background, "layout": layout, "_pictograms": chosen}
 
 
