@@ -257,32 +257,33 @@ def get_detector_model(wildcards):
     return wildcards.detector
 
 
-def get_detector_adapter(wildcards):
-    """The adapter a LoRA detector applies in this run (none for a zero-shot detector)."""
+def get_detector_runs():
+    return list(range(config["misalign_bench"]["runs"]))
+
+
+def get_detector_adapters(wildcards):
+    """The adapters a LoRA detector applies, one per run, in run order (none for a zero-shot detector)."""
     dimension = get_lora_detectors().get(wildcards.detector)
     if dimension is None:
         return []
-    return expand(rules.misalign_bench_train_detector.output.adapter, dimension=dimension, run=wildcards.run)
+    return expand(rules.misalign_bench_train_detector.output.adapter, dimension=dimension, run=get_detector_runs())
+
+
+def get_detector_models(wildcards):
+    """The registry entry a detector uses in each run, as a JSON list in run order: a LoRA detector's
+    adds that run's adapter."""
+    (model,) = get_model_entries([get_detector_model], wildcards)
+    adapters = get_detector_adapters(wildcards) or [None] * len(get_detector_runs())
+    return json.dumps([{**model, **({"adapter": a} if a else {})} for a in adapters], sort_keys=True)
 
 
 # Order, not data. Steps that ask the same model calls must not run side by side, or both would
-# compute the calls neither finds in the cache yet. A zero-shot detector's runs share test items, so
-# its run r waits for run r - 1; paper 2's items are mostly paper 1's pairs, so its evaluation of a
-# detector waits for paper 1's. (A LoRA detector's runs use different adapters: nothing shared.)
-def get_previous_run(rule):
-    """The same detector's previous run of the evaluation rule named `rule`."""
-    def previous(wildcards):
-        run = int(wildcards.run)
-        if wildcards.detector in get_lora_detectors() or run == 0:
-            return []
-        return expand(getattr(rules, rule).output.predictions, detector=wildcards.detector, run=run - 1)
-    return previous
-
-
+# compute the calls neither finds in the cache yet: paper 2's items are mostly paper 1's pairs, so its
+# evaluation of a detector waits for paper 1's. (One job evaluates every run of a detector, so a
+# zero-shot detector's runs, which share test items, never run side by side.)
 def get_paper1_predictions(wildcards):
     """Every run of paper 1's evaluation of this detector."""
-    return expand(rules.misalign_bench_evaluate_detector.output.predictions, detector=wildcards.detector,
-                  run=range(config["misalign_bench"]["runs"]))
+    return expand(rules.misalign_bench_evaluate_detector.output.predictions, detector=wildcards.detector)
 
 
 # -- MisAlign-Profile (workflow/rules/misalign_profile.smk) -------------------------------------------

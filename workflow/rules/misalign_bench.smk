@@ -75,20 +75,21 @@ rule misalign_bench_train_detector:
 
 
 rule misalign_bench_evaluate_detector:
-    """One detector's zero-shot verdicts (option scoring) on one run's test split."""
+    """One detector's zero-shot verdicts (option scoring) on every run's test split. One job for all
+    runs: Python and the model start once, and a zero-shot detector's runs share test items."""
     input:
         dataset=rules.misalign_bench_build_items.output.dataset,
         model=get_model_input(get_detector_model),
-        adapter=get_detector_adapter,
-        after=get_previous_run("misalign_bench_evaluate_detector"),  # an order, not read (common.smk)
+        adapters=get_detector_adapters,
     output:
-        predictions=f"{MB_OUT}/predictions/{{detector}}/run{{run}}.parquet",
+        predictions=expand(f"{MB_OUT}/predictions/{{{{detector}}}}/run{{run}}.parquet", run=MB_RUNS),
     log:
-        "results/logs/misalign_bench/evaluate_detector_{detector}_run{run}.log",
+        "results/logs/misalign_bench/evaluate_detector_{detector}.log",
     benchmark:
-        "results/benchmarks/misalign_bench/evaluate_detector_{detector}_run{run}.tsv"
+        "results/benchmarks/misalign_bench/evaluate_detector_{detector}.tsv"
     params:
-        model=get_model_entry(get_detector_model, adapter=get_detector_adapter),
+        models=get_detector_models,
+        runs=" ".join(map(str, MB_RUNS)),
         threshold=MB["threshold"],
         cache=config["cache"],
     threads: FANOUT_THREADS
@@ -102,7 +103,7 @@ rule misalign_bench_evaluate_detector:
         get_model_container(get_detector_model)
     shell:
         "python -m papers.core.benchmark.evaluate --items {input.dataset} --detector {wildcards.detector}"
-        " --run {wildcards.run} --threshold {params.threshold} --model {params.model:q}"
+        " --runs {params.runs} --threshold {params.threshold} --models {params.models:q}"
         " --cache {params.cache:q} --threads {threads} --out {output.predictions} > {log} 2>&1"
 
 
@@ -112,7 +113,7 @@ rule misalign_bench_score_detectors:
         dataset=rules.misalign_bench_build_items.output.dataset,
         taxonomy=CONSTRUCT["taxonomy"],
         predictions=expand(rules.misalign_bench_evaluate_detector.output.predictions,
-                           detector=get_detector_groups(), run=MB_RUNS),
+                           detector=get_detector_groups()),
     output:
         metrics=f"{MB_OUT}/metrics_per_run.parquet",
         main=multiext(f"{MB_OUT}/table_main_results", ".csv", ".md", ".tex"),

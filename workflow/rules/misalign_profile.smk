@@ -193,15 +193,14 @@ use rule misalign_bench_evaluate_detector as misalign_profile_evaluate_detector 
     input:
         dataset=rules.misalign_profile_build_items.output.dataset,
         model=get_model_input(get_detector_model),
-        adapter=get_detector_adapter,
-        after=lambda wildcards: get_previous_run("misalign_profile_evaluate_detector")(wildcards)
-        + get_paper1_predictions(wildcards),  # an order, not read (common.smk)
+        adapters=get_detector_adapters,
+        after=get_paper1_predictions,  # an order, not read (common.smk)
     output:
-        predictions=f"{MP_OUT}/predictions/{{detector}}/run{{run}}.parquet",
+        predictions=expand(f"{MP_OUT}/predictions/{{{{detector}}}}/run{{run}}.parquet", run=MB_RUNS),
     log:
-        "results/logs/misalign_profile/evaluate_detector_{detector}_run{run}.log",
+        "results/logs/misalign_profile/evaluate_detector_{detector}.log",
     benchmark:
-        "results/benchmarks/misalign_profile/evaluate_detector_{detector}_run{run}.tsv"
+        "results/benchmarks/misalign_profile/evaluate_detector_{detector}.tsv"
 
 
 rule misalign_profile_score_detectors:
@@ -209,7 +208,7 @@ rule misalign_profile_score_detectors:
     input:
         dataset=rules.misalign_profile_build_items.output.dataset,
         predictions=expand(rules.misalign_profile_evaluate_detector.output.predictions,
-                           detector=get_detector_groups(), run=MB_RUNS),
+                           detector=get_detector_groups()),
     output:
         metrics=f"{MP_OUT}/metrics_per_run.parquet",
         types=multiext(f"{MP_OUT}/table_results_by_type", ".csv", ".md", ".tex"),
