@@ -43,8 +43,10 @@ def model_backends(params) -> list[str]:
             entry = json.loads(value) if isinstance(value, str) else None
         except json.JSONDecodeError:
             continue
-        if isinstance(entry, dict) and "backend" in entry:
-            backends.append(entry["backend"])
+        # one registry entry, or a list of them (a detector's model in each run)
+        for one in entry if isinstance(entry, list) else [entry]:
+            if isinstance(one, dict) and "backend" in one:
+                backends.append(one["backend"])
     return backends
 
 

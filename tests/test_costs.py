@@ -11,6 +11,7 @@ def test_wildcards_are_pooled_into_their_step():
     assert step_of("evaluate_detector_gemma-3-270m_run0") == "evaluate_detector"
     assert step_of("evaluate_detector_safety-lora_run2") == "evaluate_detector"
     assert step_of("train_detector_cultural_run1") == "train_detector"
+    assert step_of("embed_memes_harm_c") == "embed_memes" and step_of("evaluate_harm_p") == "evaluate"
     assert step_of("generate_responses_smollm2-135m-instruct") == "generate_responses"
     assert step_of("build_items") == "build_items"
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..taxonomy import DIMENSIONS
 
-WILDCARD_PART = re.compile(r"_(run\d+|[a-z0-9.-]+-lora|(smollm2|gemma|all-minilm)[a-z0-9.-]*|"
+WILDCARD_PART = re.compile(r"_(run\d+|[a-z0-9.-]+-lora|(smollm2|gemma|all-minilm)[a-z0-9.-]*|harm_[a-z]+|"
                            + "|".join(DIMENSIONS) + r")(?=_|$)")
 
 
