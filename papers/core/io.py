@@ -178,6 +178,31 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield an empty temporary directory beside `path`; when the block succeeds it replaces `path`,
+    when it fails it is deleted, so a crash never leaves a half-filled folder (a killed earlier
+    writer's leftovers are removed on entry). Its files get the mode any new file gets (some
+    writers, safetensors for one, make owner-only files); links in it are left as they are."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_partials(path)
+    tmp = Path(tempfile.mkdtemp(**partial_name(path)))
+    try:
+        yield tmp
+        mask = _umask()
+        os.chmod(tmp, 0o777 & ~mask)
+        for item in tmp.rglob("*"):
+            if not item.is_symlink():
+                os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~mask)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 # The writes staged by the innermost all_or_none() block (final path -> temporary path), or None.
 _STAGED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("staged_outputs", default=None)
 

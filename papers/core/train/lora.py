@@ -14,9 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -24,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..io import partial_name, remove_partials
+from ..io import atomic_dir
 from ..llm.base import ModelSpec
 from ..llm.types import Chat
 
@@ -110,17 +107,8 @@ def _canonical_config(path: Path) -> None:
 
 
 def _save(model, summary: dict, out_dir: Path) -> None:
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_partials(out_dir)  # what a killed earlier run left
-    tmp = Path(tempfile.mkdtemp(**partial_name(out_dir)))
-    try:
+    with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp)
         _canonical_config(tmp / "adapter_config.json")
         (tmp / "README.md").unlink(missing_ok=True)  # peft's empty model-card template
         (tmp / "training.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..io import _umask as umask, partial_name, remove_partials
+from ..io import atomic_dir
 from .memes import load_memes
 
 CONFIG_FILE, WEIGHTS_FILE, TRAINING_FILE = "open_clip_config.json", "open_clip_model.safetensors", "training.json"
@@ -106,11 +104,7 @@ def train_clip(memes, settings: dict, seed: int, out: str | Path, log=print) -> 
     torch.set_num_threads(settings["threads"])
     torch.use_deterministic_algorithms(True)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_partials(out)
-    with tempfile.TemporaryDirectory(**partial_name(out)) as tmp:
-        staged = Path(tmp) / "model"
-        staged.mkdir()
+    with atomic_dir(out) as staged:
         (staged / CONFIG_FILE).write_text(json.dumps(open_clip_config(settings["model_cfg"]), indent=2) + "\n")
         torch.manual_seed(seed)
         model, _, transform = open_clip.create_model_and_transforms(f"local-dir:{staged}")
@@ -165,11 +159,6 @@ def train_clip(memes, settings: dict, seed: int, out: str | Path, log=print) -> 
         # a plain write: the whole folder is staged and renamed (an all_or_none() around the step
         # would otherwise stage this file past the folder's rename)
         (staged / TRAINING_FILE).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-        for path in staged.iterdir():  # the mode any new file gets (safetensors writes owner-only files)
-            path.chmod(0o666 & ~umask())
-        if out.exists():
-            shutil.rmtree(out)
-        staged.rename(out)
     log(f"trained in {time.perf_counter() - started:.1f} s: {out}")
     return summary
 

@@ -13,13 +13,11 @@ Either way the table's `image` column points into --out-images, so later steps r
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from ..io import InputError, partial_name, remove_partials, write_parquet
+from ..io import InputError, atomic_dir, write_parquet
 from .memes import SPLITS, check_images, read_fhm, read_harmeme, validate
 from .render import load_pictograms, render_memes
 
@@ -63,13 +61,11 @@ def prepare(dataset: str, fmt: str, annotations: dict[str, str], out_table: str 
     if (images is None) == (pictograms is None):
         raise ValueError("give either images (real images) or pictograms (render the memes), not both or neither")
     out_images = Path(out_images)
-    out_images.parent.mkdir(parents=True, exist_ok=True)
-    remove_partials(out_images)
     memes = read_annotations(fmt, annotations, images or out_images, dataset, skip_unlabelled)
-    with tempfile.TemporaryDirectory(**partial_name(out_images)) as tmp:
+    with atomic_dir(out_images) as tmp:
         if images is not None:
             check_images(memes)
-            names = link_images(memes, Path(tmp))
+            names = link_images(memes, tmp)
         else:
             if not isinstance(seed, int):
                 raise TypeError(f"rendering needs an int seed, got {seed!r}")
@@ -77,10 +73,6 @@ def prepare(dataset: str, fmt: str, annotations: dict[str, str], out_table: str 
             names = [Path(p).name for p in memes["image"]]
         memes["image"] = [str(out_images / name) for name in names]
         validate(memes, out_table)
-        if out_images.exists():
-            shutil.rmtree(out_images)
-        os.rename(tmp, out_images)
-        os.mkdir(tmp)  # TemporaryDirectory removes its folder on exit
     write_parquet(out_table, memes)
     return memes
 
