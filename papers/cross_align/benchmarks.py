@@ -1,0 +1,139 @@
+"""CROSS-ALIGN+'s five paper-scale benchmarks (the GOAT-Bench family), read from user-placed files.
+
+    memes = read_benchmark("misogyny", "resources/data/mami/training.csv", images="resources/data/mami/img",
+                           split="train")
+
+Each reader returns papers.core.vision.memes' meme table (id, dataset, split, text, image, label,
+label_name; label 1 = the abusive class), so every later step reads one schema. Formats, with what
+could be confirmed (2026-12-02, from public loaders found with the `search` tool; see README):
+
+| task | dataset | released format | confirmed |
+|---|---|---|---|
+| hatefulness | Facebook Hateful Memes | JSON Lines: id, img, label (0/1), text | yes (vision core reads it) |
+| harmfulness | HarMeme Harm-C / Harm-P | JSON Lines: id, image, labels [severity, targets...], text | yes (vendored sample) |
+| offensiveness | MultiOFF | CSV, Latin-1: image_name, sentence, label ("offensive" / "Non-offensiv") | columns yes; label spelling from memory |
+| misogyny | MAMI (SemEval-2022 Task 5) | tab-separated, header: file_name, misogynous (0/1), ..., Text Transcription | no (data behind a request form) |
+| sarcasm | MMSD2.0 | JSON array of {image_id, text, label (0/1)}; images <image_id>.jpg | file layout yes; fields from memory |
+
+GOAT-Bench's own packaging of these five (huggingface.co/datasets/HKBU-NLP/GOAT-Bench) could not be
+read here; its card confirms the five tasks and that Hateful Memes comes as text only.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from papers.core.io import InputError
+from papers.core.vision.memes import _check_args, _frame, _string, read_fhm, read_harmeme
+
+TASKS = ("hatefulness", "misogyny", "offensiveness", "sarcasm", "harmfulness")
+MULTIOFF_LABELS = {"offensive": 1, "non-offensiv": 0, "non-offensive": 0}
+
+
+def _decoded(path: Path, encodings: tuple[str, ...]) -> str:
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    data = path.read_bytes()
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+        if text.strip():
+            return text
+        raise InputError(path, "file is empty")
+    raise InputError(path, f"not decodable as {' or '.join(encodings)}")
+
+
+def _table(path: Path, text: str, delimiter: str, required: tuple[str, ...]) -> list[dict]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}", line=1,
+                         field=missing[0])
+    rows = []
+    for fields in reader:
+        if not fields:
+            continue
+        where = {"row": len(rows) + 1, "line": reader.line_num}
+        if len(fields) != len(header):
+            raise InputError(path, f"expected {len(header)} fields, found {len(fields)}", **where)
+        rows.append({**dict(zip(header, fields)), "_row": where["row"], "_line": where["line"]})
+    if not rows:
+        raise InputError(path, "no data rows after the header")
+    return rows
+
+
+def read_multioff(path, images, dataset: str = "multioff", split: str = "train") -> pd.DataFrame:
+    path = Path(path)
+    _check_args(dataset, split)
+    rows = []
+    for r in _table(path, _decoded(path, ("utf-8", "latin-1")), ",", ("image_name", "sentence", "label")):
+        label = MULTIOFF_LABELS.get(r["label"].strip().lower())
+        if label is None:
+            raise InputError(path, f"expected offensive or Non-offensiv, got {r['label']!r}", row=r["_row"],
+                             line=r["_line"], field="label")
+        rows.append({"id": _string(path, r, "image_name"), "dataset": dataset, "split": split,
+                     "text": r["sentence"], "image": str(Path(images) / r["image_name"]),
+                     "label": label, "label_name": r["label"].strip()})
+    return _frame(rows, path)
+
+
+def read_mami(path, images, dataset: str = "mami", split: str = "train") -> pd.DataFrame:
+    path = Path(path)
+    _check_args(dataset, split)
+    rows = []
+    for r in _table(path, _decoded(path, ("utf-8",)), "\t", ("file_name", "misogynous", "Text Transcription")):
+        if r["misogynous"].strip() not in ("0", "1"):
+            raise InputError(path, f"expected 0 or 1, got {r['misogynous']!r}", row=r["_row"], line=r["_line"],
+                             field="misogynous")
+        label = int(r["misogynous"])
+        rows.append({"id": _string(path, r, "file_name"), "dataset": dataset, "split": split,
+                     "text": r["Text Transcription"], "image": str(Path(images) / r["file_name"]),
+                     "label": label, "label_name": "misogynous" if label else "not misogynous"})
+    return _frame(rows, path)
+
+
+def read_mmsd2(path, images, dataset: str = "mmsd2", split: str = "train") -> pd.DataFrame:
+    path = Path(path)
+    _check_args(dataset, split)
+    try:
+        records = json.loads(_decoded(path, ("utf-8",)))
+    except json.JSONDecodeError as err:
+        raise InputError(path, f"malformed JSON ({err.msg})", line=err.lineno) from None
+    if not isinstance(records, list):
+        raise InputError(path, "expected a JSON array of memes")
+    rows = []
+    for row, r in enumerate(records, start=1):
+        if not isinstance(r, dict):
+            raise InputError(path, "expected a JSON object", row=row)
+        for name in ("image_id", "text", "label"):
+            if name not in r:
+                raise InputError(path, "missing field", row=row, field=name)
+        if r["label"] not in (0, 1) or isinstance(r["label"], bool):
+            raise InputError(path, f"expected 0 or 1, got {r['label']!r}", row=row, field="label")
+        meme_id = str(r["image_id"]) if isinstance(r["image_id"], int) else r["image_id"]
+        record = {**r, "image_id": meme_id, "_row": row, "_line": None}
+        rows.append({"id": _string(path, record, "image_id"), "dataset": dataset, "split": split,
+                     "text": _string(path, record, "text", allow_empty=True),
+                     "image": str(Path(images) / f"{meme_id}.jpg"), "label": r["label"],
+                     "label_name": "sarcastic" if r["label"] else "not sarcastic"})
+    return _frame(rows, path)
+
+
+READERS = {"hatefulness": read_fhm, "misogyny": read_mami, "offensiveness": read_multioff,
+           "sarcasm": read_mmsd2, "harmfulness": read_harmeme}
+
+
+def read_benchmark(task: str, path, images, split: str, dataset: str | None = None) -> pd.DataFrame:
+    """One annotation file of `task`'s benchmark as a meme table."""
+    if task not in READERS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if not isinstance(images, (str, Path)):
+        raise TypeError(f"images must be a path, got {type(images).__name__}")
+    return READERS[task](path, images, dataset=dataset or task, split=split)
