@@ -103,6 +103,9 @@ def test_wikidata_bad_input(tmp_path):
     path.write_text("[\n" + json.dumps(bad) + "\n]\n")
     with pytest.raises(InputError, match="line 2, field 'aliases'"):
         read_wikidata(path)
+    path.write_text('{"entities":\n {"Q1": }}')  # an EntityData file, broken on its line 2
+    with pytest.raises(InputError, match=r"dump.json, line 2: malformed JSON"):
+        read_wikidata(path)
     path.write_text('{"no": "entities"}')
     with pytest.raises(InputError, match="field 'entities'"):
         read_wikidata(path)

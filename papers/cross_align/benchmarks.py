@@ -20,60 +20,22 @@ read here; its card confirms the five tasks and that Hateful Memes comes as text
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from papers.core.io import InputError
+from papers.core.io import InputError, read_csv_records, read_json
 from papers.core.vision.memes import _check_args, _frame, _string, read_fhm, read_harmeme
 
 TASKS = ("hatefulness", "misogyny", "offensiveness", "sarcasm", "harmfulness")
 MULTIOFF_LABELS = {"offensive": 1, "non-offensiv": 0, "non-offensive": 0}
 
 
-def _decoded(path: Path, encodings: tuple[str, ...]) -> str:
-    if not path.is_file():
-        raise InputError(path, "file not found")
-    data = path.read_bytes()
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding).removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            continue
-        if text.strip():
-            return text
-        raise InputError(path, "file is empty")
-    raise InputError(path, f"not decodable as {' or '.join(encodings)}")
-
-
-def _table(path: Path, text: str, delimiter: str, required: tuple[str, ...]) -> list[dict]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}", line=1,
-                         field=missing[0])
-    rows = []
-    for fields in reader:
-        if not fields:
-            continue
-        where = {"row": len(rows) + 1, "line": reader.line_num}
-        if len(fields) != len(header):
-            raise InputError(path, f"expected {len(header)} fields, found {len(fields)}", **where)
-        rows.append({**dict(zip(header, fields)), "_row": where["row"], "_line": where["line"]})
-    if not rows:
-        raise InputError(path, "no data rows after the header")
-    return rows
-
-
 def read_multioff(path, images, dataset: str = "multioff", split: str = "train") -> pd.DataFrame:
     path = Path(path)
     _check_args(dataset, split)
     rows = []
-    for r in _table(path, _decoded(path, ("utf-8", "latin-1")), ",", ("image_name", "sentence", "label")):
+    for r in read_csv_records(path, ["image_name", "sentence", "label"], fallback="latin-1"):
         label = MULTIOFF_LABELS.get(r["label"].strip().lower())
         if label is None:
             raise InputError(path, f"expected offensive or Non-offensiv, got {r['label']!r}", row=r["_row"],
@@ -88,7 +50,7 @@ def read_mami(path, images, dataset: str = "mami", split: str = "train") -> pd.D
     path = Path(path)
     _check_args(dataset, split)
     rows = []
-    for r in _table(path, _decoded(path, ("utf-8",)), "\t", ("file_name", "misogynous", "Text Transcription")):
+    for r in read_csv_records(path, ["file_name", "misogynous", "Text Transcription"], delimiter="\t"):
         if r["misogynous"].strip() not in ("0", "1"):
             raise InputError(path, f"expected 0 or 1, got {r['misogynous']!r}", row=r["_row"], line=r["_line"],
                              field="misogynous")
@@ -102,10 +64,7 @@ def read_mami(path, images, dataset: str = "mami", split: str = "train") -> pd.D
 def read_mmsd2(path, images, dataset: str = "mmsd2", split: str = "train") -> pd.DataFrame:
     path = Path(path)
     _check_args(dataset, split)
-    try:
-        records = json.loads(_decoded(path, ("utf-8",)))
-    except json.JSONDecodeError as err:
-        raise InputError(path, f"malformed JSON ({err.msg})", line=err.lineno) from None
+    records = read_json(path)
     if not isinstance(records, list):
         raise InputError(path, "expected a JSON array of memes")
     rows = []

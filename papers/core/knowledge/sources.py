@@ -29,16 +29,14 @@ Formats:
 from __future__ import annotations
 
 import bz2
-import csv
 import gzip
-import io
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..io import InputError, read_text
+from ..io import InputError, read_csv_records, read_json
 
 SOURCES = ("conceptnet", "wikidata", "lexicon")
 
@@ -71,6 +69,18 @@ def _lines(path: str | Path) -> Iterator[tuple[int, str]]:
         raise InputError(path, f"unreadable ({err})", line=line_no + 1) from None
     if line_no == 0:
         raise InputError(path, "file is empty")
+
+
+def _tsv_rows(path, n_fields: int) -> Iterator[tuple[dict, list[str]]]:
+    """({"row", "line"}, fields) of each non-blank line of a tab-separated file without a header."""
+    for row, (line_no, line) in enumerate(_lines(path), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        where = {"row": row, "line": line_no}
+        if len(fields) != n_fields:
+            raise InputError(path, f"expected {n_fields} tab-separated fields, found {len(fields)}", **where)
+        yield where, fields
 
 
 # ConceptNet relations as English verbs, for the fact sentences ("dog is capable of bark").
@@ -123,14 +133,7 @@ def read_conceptnet_assertions(path: str | Path, languages: tuple[str, ...] | No
     """Facts of a ConceptNet assertions CSV; `languages` keeps assertions with an end in one of them."""
     _check_languages(languages)
     facts = []
-    for row, (line_no, line) in enumerate(_lines(path), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        where = {"row": row, "line": line_no}
-        if len(fields) != 5:
-            raise InputError(path, f"expected 5 tab-separated fields, found {len(fields)}", **where)
-        uri, relation, start, end, meta = fields
+    for where, (uri, relation, start, end, meta) in _tsv_rows(path, 5):
         if not relation.startswith("/r/"):
             raise InputError(path, f"not a relation URI: {relation!r}", field="relation", **where)
         if relation == "/r/ExternalURL":
@@ -154,21 +157,14 @@ def read_conceptnet_assertions(path: str | Path, languages: tuple[str, ...] | No
             continue
         (_, head), (_, tail) = ends
         facts.append(Fact("conceptnet", start, (head, tail), f"{head} {relation_words(relation)} {tail}",
-                          _weight(weight), f"{Path(path).name}:{line_no}"))
+                          _weight(weight), f"{Path(path).name}:{where['line']}"))
     return facts
 
 
 def read_conceptnet100k(path: str | Path) -> list[Fact]:
     """Facts of a ConceptNet-100k split file (relation, head, tail, label); negatives are skipped."""
     facts = []
-    for row, (line_no, line) in enumerate(_lines(path), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        where = {"row": row, "line": line_no}
-        if len(fields) != 4:
-            raise InputError(path, f"expected 4 tab-separated fields, found {len(fields)}", **where)
-        relation, head, tail, label = fields
+    for where, (relation, head, tail, label) in _tsv_rows(path, 4):
         for field, value in (("relation", relation), ("head", head), ("tail", tail)):
             if not value.strip():
                 raise InputError(path, "empty value", field=field, **where)
@@ -177,7 +173,7 @@ def read_conceptnet100k(path: str | Path) -> list[Fact]:
         if label == "1":  # weight 1 as a single-source ConceptNet assertion has
             facts.append(Fact("conceptnet", f"/c/en/{head.replace(' ', '_')}", (head, tail),
                               f"{head} {relation_words(relation)} {tail}", _weight(1.0),
-                              f"{Path(path).name}:{line_no}"))
+                              f"{Path(path).name}:{where['line']}"))
     return facts
 
 
@@ -197,10 +193,7 @@ def _entity_records(path: Path) -> Iterator[tuple[str, int, dict]]:
             yield from _entity_records(file)
         return
     if path.suffix == ".json" and path.is_file() and _first_char(path) == "{":
-        try:
-            data = json.loads(read_text(path))
-        except json.JSONDecodeError as err:
-            raise InputError(path, f"malformed JSON ({err.msg})", line=err.lineno) from None
+        data = read_json(path)
         entities = data.get("entities") if isinstance(data, dict) else None
         if not isinstance(entities, dict):
             raise InputError(path, "expected an object with 'entities'", field="entities")
@@ -294,22 +287,16 @@ SCORE_COLUMNS = {"prophate": 1.0, "average_offensiveness": 100.0}  # column -> i
 
 def read_hate_lexicon(path: str | Path) -> list[Fact]:
     """Facts of a hate lexicon CSV: each term is a known hate-speech n-gram with its score."""
-    text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
+    records = read_csv_records(path, [])
+    header = [c for c in records[0] if not c.startswith("_")]
     term = next((c for c in TERM_COLUMNS if c in header), None)
     if term is None:
         raise InputError(path, f"no term column (one of {', '.join(TERM_COLUMNS)}); found "
                                f"{', '.join(header)}", line=1, field=TERM_COLUMNS[0])
     score = next((c for c in SCORE_COLUMNS if c in header), None)
     facts = []
-    for row, fields in enumerate(reader, start=1):
-        where = {"row": row, "line": reader.line_num}
-        if not fields:
-            continue
-        if len(fields) != len(header):
-            raise InputError(path, f"expected {len(header)} fields, found {len(fields)}", **where)
-        record = dict(zip(header, fields))
+    for record in records:
+        where = {"row": record["_row"], "line": record["_line"]}
         phrase = record[term].strip()
         if not phrase:
             raise InputError(path, "empty term", field=term, **where)
@@ -323,7 +310,5 @@ def read_hate_lexicon(path: str | Path) -> list[Fact]:
                 raise InputError(path, f"expected a number in [0, {SCORE_COLUMNS[score]:g}], got "
                                        f"{record[score]!r}", field=score, **where)
         facts.append(Fact("lexicon", phrase, (phrase,), f'"{phrase}" is a hate-speech term '
-                          f"(lexicon score {weight:.2f})", weight, f"{Path(path).name}:{reader.line_num}"))
-    if not facts:
-        raise InputError(path, "no data rows after the header")
+                          f"(lexicon score {weight:.2f})", weight, f"{Path(path).name}:{record['_line']}"))
     return facts
