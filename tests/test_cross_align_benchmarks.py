@@ -1,5 +1,6 @@
 """CROSS-ALIGN+'s benchmark loaders (papers/cross_align/benchmarks.py) and mini tasks (tasks.py)."""
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -65,3 +66,18 @@ def test_mini_task_labels_come_from_the_generators_columns():
         task_labels(memes.assign(label=[1, 2, 0]), "harmfulness")
     with pytest.raises(ValueError):
         task_labels(memes, "sarcasm")
+
+
+def test_mini_tasks_read_a_real_rendered_table(tmp_path):
+    """The columns tasks.py reads exist in the vision core's rendered memes and obey the generator's
+    rule (harmful = harmful text OR hostile picture), on real HarMeme text."""
+    from papers.core.vision.memes import read_harmeme
+    from papers.core.vision.render import load_pictograms, render_memes
+
+    root = Path(__file__).resolve().parents[1] / "data" / "memes"
+    annotations = read_harmeme(root / "harmeme" / "Harm-C_val.jsonl", "img", "harm_c", "val")
+    memes = render_memes(annotations, load_pictograms(root / "pictograms"), tmp_path, seed=42)
+    harmful, text, picture = (task_labels(memes, t) for t in ("harmfulness", "text_harmfulness", "hostile_imagery"))
+    assert (harmful == (text | picture)).all()
+    assert (text == annotations["label"].to_numpy()).all()           # HarMeme's own label of the text
+    assert 0 < picture.sum() < len(memes) and (harmful > text).any()  # a hostile picture makes some harmful
