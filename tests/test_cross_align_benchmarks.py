@@ -45,7 +45,8 @@ def test_bad_benchmark_input_names_file_row_field(tmp_path):
     path.write_text(json.dumps([{"image_id": "1", "text": "t", "label": 1}, {"image_id": "2", "text": "t"}]))
     with pytest.raises(InputError, match="row 2, field 'label'"):
         read_benchmark("sarcasm", path, "img", "train")
-    path.write_text(json.dumps([{"image_id": "1", "text": "t", "label": 1}, {"image_id": "1", "text": "u", "label": 0}]))
+    path.write_text(json.dumps([{"image_id": "1", "text": "t", "label": 1},
+                                {"image_id": "1", "text": "u", "label": 0}]))
     with pytest.raises(InputError, match="appears twice"):
         read_benchmark("sarcasm", path, "img", "train")
     with pytest.raises(ValueError):

@@ -14,8 +14,10 @@ from papers.cross_align.enrich import (HEADER, KnowledgePaths, enrichment_text, 
 
 ROOT = Path(__file__).resolve().parents[1]
 K = ROOT / "data" / "knowledge"
-PATHS = KnowledgePaths((str(K / "conceptnet/assertions_sample.csv"),), (str(K / "conceptnet/conceptnet100k_sample.txt"),),
-                       (str(K / "wikidata/entities_sample.json"),), (str(K / "hate_lexicon/refined_ngram_dict.clean.csv"),),
+PATHS = KnowledgePaths((str(K / "conceptnet/assertions_sample.csv"),),
+                       (str(K / "conceptnet/conceptnet100k_sample.txt"),),
+                       (str(K / "wikidata/entities_sample.json"),),
+                       (str(K / "hate_lexicon/refined_ngram_dict.clean.csv"),),
                        languages=("en", "mul"))
 MEMES = pd.DataFrame({"id": ["m1", "m2", "m3"],
                       "text": ["Douglas Adams says: China is full of white trash", "the and of 2020", "a party"]})
@@ -76,7 +78,7 @@ def test_bad_intermediate_file_names_row_and_field(tmp_path):
 def test_all_mini_memes_are_enriched_fast_and_deterministically(tmp_path):
     memes = pd.DataFrame([json.loads(line) for path in sorted((ROOT / "data/memes/harmeme").glob("*.jsonl"))
                           for line in path.read_text().splitlines()])
-    memes["dataset"], memes["split"], memes["image"], memes["label"], memes["label_name"] = "harm", "train", "x.png", 0, ""
+    memes = memes.assign(dataset="harm", split="train", image="x.png", label=0, label_name="")
     memes = memes[["id", "dataset", "split", "text", "image", "label", "label_name"]].drop_duplicates("id")
     memes.to_parquet(tmp_path / "memes.parquet")
     args = ["--memes", str(tmp_path / "memes.parquet"), "--conceptnet-assertions", *PATHS.conceptnet_assertions,

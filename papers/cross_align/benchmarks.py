@@ -9,11 +9,11 @@ could be confirmed (2026-12-02, from public loaders found with the `search` tool
 
 | task | dataset | released format | confirmed |
 |---|---|---|---|
-| hatefulness | Facebook Hateful Memes | JSON Lines: id, img, label (0/1), text | yes (vision core reads it) |
-| harmfulness | HarMeme Harm-C / Harm-P | JSON Lines: id, image, labels [severity, targets...], text | yes (vendored sample) |
-| offensiveness | MultiOFF | CSV, Latin-1: image_name, sentence, label ("offensive" / "Non-offensiv") | columns yes; label spelling from memory |
-| misogyny | MAMI (SemEval-2022 Task 5) | tab-separated, header: file_name, misogynous (0/1), ..., Text Transcription | no (data behind a request form) |
-| sarcasm | MMSD2.0 | JSON array of {image_id, text, label (0/1)}; images <image_id>.jpg | file layout yes; fields from memory |
+| hatefulness | Facebook Hateful Memes | JSON Lines: id, img, label (0/1), text | yes (the vision core) |
+| harmfulness | HarMeme Harm-C, Harm-P | JSON Lines: id, image, labels [severity, targets], text | yes (vendored) |
+| offensiveness | MultiOFF | CSV, Latin-1: image_name, sentence, label (offensive/Non-offensiv) | columns only |
+| misogyny | MAMI (SemEval-2022 T5) | TSV with header: file_name, misogynous, ..., Text Transcription | no |
+| sarcasm | MMSD2.0 | JSON array of {image_id, text, label}; images <image_id>.jpg | file layout only |
 
 GOAT-Bench's own packaging of these five (huggingface.co/datasets/HKBU-NLP/GOAT-Bench) could not be
 read here; its card confirms the five tasks and that Hateful Memes comes as text only.

@@ -19,6 +19,7 @@ with nothing linked is the base prompt.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,6 @@ def retrieve(memes: pd.DataFrame, index: KnowledgeIndex, per_source: int) -> lis
 
 
 def write_facts(path: str | Path, records: list[dict]) -> None:
-    import json
     write_text(path, "".join(json.dumps({k: r[k] for k in FACT_FIELDS}, ensure_ascii=False) + "\n"
                              for r in records))
 
@@ -133,7 +133,8 @@ def main(argv=None) -> None:
     p.add_argument("--conceptnet100k", nargs="*", default=[])
     p.add_argument("--wikidata", nargs="*", default=[])
     p.add_argument("--lexicon", nargs="*", default=[])
-    p.add_argument("--languages", nargs="*", default=None, help="languages of ConceptNet ends and Wikidata names (default all)")
+    p.add_argument("--languages", nargs="*", default=None,
+                   help="languages of ConceptNet ends and Wikidata names (default all)")
     p.add_argument("--per-source", type=int, default=3)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)

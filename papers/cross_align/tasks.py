@@ -6,11 +6,11 @@ The mini memes (papers/core/vision/render.py) are real HarMeme OCR text over syn
 their table keeps the generator's ground truth. A task is honest only if its label is either a real
 annotation or a documented function of the generator, so the right answer is known:
 
-| mini task | label (1 = positive) | source of truth | paper task it stands for |
+| mini task | label column: 1 means | truth from | stands for |
 |---|---|---|---|
-| harmfulness | `label`: harmful text (HarMeme: very or somewhat harmful) OR a hostile picture | generator rule over a real label | harmfulness |
-| text_harmfulness | `text_label`: HarMeme's own label of the text | real annotation | harmfulness, text side (what Stage I's text linking can inform) |
-| hostile_imagery | `picture_label`: the picture holds a weapon, explosion, skull... | generator | none exactly: the visual half of harmfulness |
+| harmfulness | `label`: harmful text (very/somewhat) OR hostile picture | generator over a real label | harmfulness |
+| text_harmfulness | `text_label`: HarMeme's own label of the text | real annotation | harmfulness, text side |
+| hostile_imagery | `picture_label`: a weapon, explosion, skull... | generator | visual half of harmfulness |
 
 Not definable honestly at mini scale, and so not run there: hatefulness (no protected-group
 annotation in HarMeme), misogyny (no gender annotation), offensiveness (no offensiveness annotation;

@@ -252,10 +252,9 @@ def read_wikidata(path: str | Path, languages: tuple[str, ...] | None = None) ->
         raise InputError(path, "file not found")
     items, labels = [], {}
     for origin, line, entity in _entity_records(path):
-        if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
-            raise InputError(origin if path.is_dir() else path, "expected an entity with an 'id'",
-                             line=line, field="id")
         where = path / origin if path.is_dir() else path
+        if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+            raise InputError(where, "expected an entity with an 'id'", line=line, field="id")
         label = _english(entity, "labels")
         if label:
             labels[entity["id"]] = label
