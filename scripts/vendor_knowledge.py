@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from papers.core.knowledge.linking import MAX_TOKENS, _content, tokens  # noqa: E402
+from papers.core.knowledge.linking import MAX_TOKENS, is_content, tokens  # noqa: E402
 
 MEMES = Path(__file__).resolve().parents[1] / "data" / "memes" / "harmeme"
 CKBC = ("ckbc_conceptnet100k_dev1.txt", "ckbc_conceptnet100k_dev2.txt", "ckbc_conceptnet100k_test.txt")
@@ -46,7 +46,7 @@ def meme_ngrams() -> set[tuple[str, ...]]:
             for n in range(1, MAX_TOKENS + 1):
                 for i in range(len(toks) - n + 1):
                     gram = tuple(toks[i:i + n])
-                    if any(_content(t) for t in gram):
+                    if any(is_content(t) for t in gram):
                         grams.add(gram)
     return grams
 

@@ -23,7 +23,7 @@ def test_conceptnet_assertions_plain_and_gzipped(tmp_path):
         facts = read_conceptnet_assertions(tmp_path / name)
         assert [f.text for f in facts] == ["dog is a animal", "犬 is a 動物"]
         assert facts[0].names == ("dog", "animal") and facts[0].weight == pytest.approx(2 / 3)
-        assert facts[0].origin == f"{name}:1"
+        assert facts[0].origin == f"{name}:1" and facts[0].key == "/a/[/r/IsA/,/c/en/dog/,/c/en/animal/]"
     assert len(read_conceptnet_assertions(tmp_path / "a.csv", ("en",))) == 1
     assert relation_words("/r/SomethingNew") == "something new"
 
@@ -58,7 +58,8 @@ def test_conceptnet_assertions_empty_missing_truncated(tmp_path):
 def test_conceptnet100k_skips_negatives_and_checks_rows(tmp_path):
     path = tmp_path / "k.txt"
     path.write_text("IsA\tbaseball\tsport\t1\nIsA\tbaseball\tfruit\t0\n")
-    assert [f.text for f in read_conceptnet100k(path)] == ["baseball is a sport"]
+    [fact] = read_conceptnet100k(path)
+    assert fact.text == "baseball is a sport" and fact.key == "/a/[/r/IsA/,/c/en/baseball/,/c/en/sport/]"
     path.write_text("IsA\tbaseball\tsport\t1\nIsA\tbaseball\tsport\tyes\n")
     with pytest.raises(InputError, match=r"row 2 \(line 2\), field 'label'"):
         read_conceptnet100k(path)

@@ -78,7 +78,8 @@ def join(toks: tuple[str, ...] | list[str]) -> str:
     return out
 
 
-def _content(token: str) -> bool:
+def is_content(token: str) -> bool:
+    """A token that can carry a link on its own (step 4 of the module docstring)."""
     if _CJK.fullmatch(token):
         return True
     return len(token) > 1 and not token.isdigit() and token not in STOPWORDS
@@ -113,7 +114,7 @@ class KnowledgeIndex:
         self.by_name: dict[tuple[str, ...], list[Fact]] = defaultdict(list)
         for fact in facts:
             for name in dict.fromkeys(tuple(tokens(n)) for n in fact.names):
-                if 0 < len(name) <= MAX_TOKENS and any(_content(t) for t in name):
+                if 0 < len(name) <= MAX_TOKENS and any(is_content(t) for t in name):
                     self.by_name[name].append(fact)
         self.max_tokens = max((len(n) for n in self.by_name), default=0)
 

@@ -45,7 +45,7 @@ SOURCES = ("conceptnet", "wikidata", "lexicon")
 class Fact:
     """One retrievable piece of knowledge and the names a text links to it by."""
     source: str                 # one of SOURCES
-    key: str                    # what the fact is about: /c/en/dog, Q42, the lexicon term
+    key: str                    # the fact's id: ConceptNet assertion URI, Wikidata item id, lexicon term
     names: tuple[str, ...]      # surface names that link to it (unnormalised)
     text: str                   # the fact as a sentence for the prompt
     weight: float               # the source's own strength of the fact, in [0, 1]
@@ -156,13 +156,14 @@ def read_conceptnet_assertions(path: str | Path, languages: tuple[str, ...] | No
         if languages is not None and not any(lang in languages for lang, _ in ends):
             continue
         (_, head), (_, tail) = ends
-        facts.append(Fact("conceptnet", start, (head, tail), f"{head} {relation_words(relation)} {tail}",
+        facts.append(Fact("conceptnet", uri, (head, tail), f"{head} {relation_words(relation)} {tail}",
                           _weight(weight), f"{Path(path).name}:{where['line']}"))
     return facts
 
 
 def read_conceptnet100k(path: str | Path) -> list[Fact]:
-    """Facts of a ConceptNet-100k split file (relation, head, tail, label); negatives are skipped."""
+    """Facts of a ConceptNet-100k split file (relation, head, tail, label); negatives are skipped.
+    A fact's key is the assertion URI ConceptNet would give the triple."""
     facts = []
     for where, (relation, head, tail, label) in _tsv_rows(path, 4):
         for field, value in (("relation", relation), ("head", head), ("tail", tail)):
@@ -171,7 +172,8 @@ def read_conceptnet100k(path: str | Path) -> list[Fact]:
         if label not in ("0", "1"):
             raise InputError(path, f"expected 0 or 1, got {label!r}", field="label", **where)
         if label == "1":  # weight 1 as a single-source ConceptNet assertion has
-            facts.append(Fact("conceptnet", f"/c/en/{head.replace(' ', '_')}", (head, tail),
+            uri = f"/a/[/r/{relation}/,/c/en/{head.replace(' ', '_')}/,/c/en/{tail.replace(' ', '_')}/]"
+            facts.append(Fact("conceptnet", uri, (head, tail),
                               f"{head} {relation_words(relation)} {tail}", _weight(1.0),
                               f"{Path(path).name}:{where['line']}"))
     return facts
