@@ -43,8 +43,9 @@ class InputError(UserError, ValueError):
         self.path, self.row, self.line, self.field = str(path), row, line, field
 
 
-def read_text(path: str | Path) -> str:
-    """The file as UTF-8 text; invalid bytes are an InputError naming the line they are on."""
+def read_text(path: str | Path, fallback: str | None = None) -> str:
+    """The file as UTF-8 text; invalid bytes are an InputError naming the line they are on, unless a
+    `fallback` encoding is given for files released in another one (MultiOFF's Latin-1 CSVs)."""
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
@@ -52,12 +53,26 @@ def read_text(path: str | Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
+        if fallback is not None:
+            return _nonempty(path, data.decode(fallback, errors="strict"))
         line = data[:err.start].count(b"\n") + 1
         raise InputError(path, f"invalid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
                          line=line) from None
+    return _nonempty(path, text)
+
+
+def _nonempty(path, text: str) -> str:
     if not text.strip():
         raise InputError(path, "file is empty")
     return text.removeprefix("\ufeff")
+
+
+def read_json(path: str | Path):
+    """The file's JSON value; malformed JSON is an InputError naming the line it breaks on."""
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise InputError(path, f"malformed JSON ({err.msg})", line=err.lineno) from None
 
 
 # The largest CSV field read (the csv module's default, 128 KiB, is below a long prompt; a field past
@@ -65,10 +80,12 @@ def read_text(path: str | Path) -> str:
 CSV_FIELD_LIMIT = 16 * 1024 * 1024
 
 
-def read_csv_records(path: str | Path, required: list[str]) -> list[dict]:
-    """Rows of a CSV file as dicts, each with '_row' and '_line'; checks the required columns."""
-    text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+def read_csv_records(path: str | Path, required: list[str], delimiter: str = ",",
+                     fallback: str | None = None) -> list[dict]:
+    """Rows of a CSV file as dicts, each with '_row' and '_line'; checks the required columns.
+    `delimiter` reads tab-separated releases; `fallback` is read_text's."""
+    text = read_text(path, fallback)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     csv.field_size_limit(CSV_FIELD_LIMIT)
     records, header = [], None
     while True:
