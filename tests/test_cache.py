@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from papers.core.cache import CALL_LOG, CachedModel, CallCache, call_key
-from papers.core.llm.types import GenerateRequest, Sampling, ScoreRequest, user
+from papers.core.llm.types import EmbedRequest, GenerateRequest, Sampling, ScoreRequest, user
 from tests.fakes import FAKE_SPEC, FakeBackend, fake_answer, fake_scores
 
 WORKER = Path(__file__).with_name("cache_worker.py")
@@ -38,6 +38,17 @@ def test_identical_requests_in_one_call_are_asked_once(tmp_path):
     model, backend = cached(tmp_path)
     out = model.generate([GenerateRequest(user("same"))] * 5)
     assert out == ["same#0"] * 5 and backend.requests == 1
+
+
+def test_texts_are_embedded_in_batches_of_similar_length_and_returned_in_call_order(tmp_path):
+    texts = ["x" * n for n in (9, 1, 7, 3, 8, 2, 6, 4)]
+    backend = FakeBackend(replace(FAKE_SPEC, batch_size=4))
+    batches = []
+    backend.embed = lambda requests: batches.append([r.input for r in requests]) or [[float(len(r.input)), 1.0]
+                                                                                      for r in requests]
+    model = CachedModel(backend.spec, CallCache(tmp_path / "c.sqlite"), loader=lambda s: backend)
+    assert model.embed([EmbedRequest(t) for t in texts]) == [[float(len(t)), 1.0] for t in texts]
+    assert [sorted(map(len, b)) for b in batches] == [[1, 2, 3, 4], [6, 7, 8, 9]]  # padding to the batch's longest
 
 
 def test_key_covers_model_and_every_output_changing_field():

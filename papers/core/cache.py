@@ -140,6 +140,11 @@ class CallCache:
         self._db.close()
 
 
+def _text_length(request: EmbedRequest) -> int:
+    """A text's length in characters (images: 0), the order embedding requests are batched in."""
+    return len(request.input) if isinstance(request.input, str) else 0
+
+
 class CachedModel:
     """A model behind the cache, with the backend's interface.
 
@@ -170,7 +175,9 @@ class CachedModel:
         return self._answer(requests, lambda batch: self.backend.score(batch))
 
     def embed(self, requests: Sequence[EmbedRequest]) -> list[list[float]]:
-        return self._answer(requests, lambda batch: self.backend.embed(batch))
+        # Texts batched by length: a batch pads to its longest text, and meme OCR text is long-tailed
+        # (Harm-C's 1,060 texts: 30k tokens, 135k once padded in call order, 38k sorted).
+        return self._answer(requests, lambda batch: self.backend.embed(batch), order=_text_length)
 
     def request_key(self, request: Request) -> tuple[str, str]:
         """(sha256, canonical JSON) of the model's identity and the whole request; a request naming
@@ -180,7 +187,7 @@ class CachedModel:
             model = {**model, **self.spec.adapter_key(request.adapter)}
         return call_key(model, request.key())
 
-    def _answer(self, requests, ask):
+    def _answer(self, requests, ask, order=None):
         keyed = [self.request_key(r) for r in requests]
         found = self.cache.get_many([k for k, _ in keyed])
         for (key, _), request in zip(keyed, requests):
@@ -191,6 +198,8 @@ class CachedModel:
             if key not in found:
                 todo.setdefault(key, (text, request))
         pending = list(todo.items())
+        if order is not None:
+            pending.sort(key=lambda item: order(item[1][1]))  # stable: equal keys keep call order
         size = max(1, self.spec.batch_size)
         batches = range(0, len(pending), size)
         for i in tqdm(batches, desc=f"{self.desc} ({len(pending)} calls)", file=sys.stderr,
