@@ -58,6 +58,14 @@ def _by_adapter(requests) -> dict[str, list[int]]:
     return groups
 
 
+def load_hf(spec: ModelSpec) -> Backend:
+    """The hf backend for a registry entry: a vision-language model (hf_vision.py) when the entry names
+    one, else a text model."""
+    from .hf_vision import HFVisionBackend, is_vision_model
+
+    return HFVisionBackend(spec) if is_vision_model(spec) else HFBackend(spec)
+
+
 class HFBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
@@ -71,7 +79,9 @@ class HFBackend(PromptEncoding, Backend):
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
 
     def _load(self, dtype: str):
-        model = AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype))
+        return self._with_adapters(AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype)))
+
+    def _with_adapters(self, model):
         adapters = {**({DEFAULT_ADAPTER: self.spec.adapter} if self.spec.adapter else {}), **self.spec.adapters}
         if adapters:
             from peft import PeftModel
