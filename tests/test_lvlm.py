@@ -15,23 +15,13 @@ from papers.core.llm.hf_vision import HFVisionBackend, is_vision_model
 from papers.core.llm.types import GenerateRequest, ImageError, Sampling, ScoreRequest, TextPart, image, user
 from papers.core.vision.clip_train import train_clip
 from papers.core.vision.lvlm_train import QUESTION, TRAINING_FILE, train_lvlm
-from papers.core.vision.memes import load_memes
 from papers.core.vision.mini_lvlm import CONFIG_FILE, WEIGHTS_FILE, MiniLVLM
-from papers.core.vision.prepare import prepare
 from tests.conftest import model_dir
-from tests.test_vision_clip import SPLITS, TINY as TINY_CLIP
+from tests.test_vision_clip import TINY as TINY_CLIP, memes  # noqa: F401 (the memes fixture)
 
 TINY = {"holdout": "val", "eval_memes": 4, "image_tokens": 2, "projector_hidden": 32, "steps": 3, "batch_size": 4,
         "learning_rate": 0.01, "warmup": 1, "threads": 1}
 SMOL = model_dir("smollm2-135m-instruct")
-
-
-@pytest.fixture(scope="module")
-def memes(tmp_path_factory):
-    out = tmp_path_factory.mktemp("memes")
-    prepare("harm_c", "harmeme", SPLITS, out / "memes.parquet", out / "images", pictograms="data/memes/pictograms",
-            seed=42)
-    return load_memes(out / "memes.parquet")
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +175,16 @@ def test_a_transformers_llava_through_the_backend(tiny_llava, memes):
                               GenerateRequest(user((image(second), TextPart("And this?"))), Sampling(max_new_tokens=3)),
                               GenerateRequest(user((image(first), TextPart("What is it?"))), Sampling(max_new_tokens=3))])
     assert texts[0] == texts[2] and all(isinstance(t, str) for t in texts)
+
+
+def test_the_quality_figure_and_table(mini_lvlm, tmp_path):
+    from papers.core.vision.figures import main as figures
+
+    figures(["--lvlm-training", str(mini_lvlm / TRAINING_FILE), "--scale", "test", "--figure",
+             str(tmp_path / "figure"), "--table", str(tmp_path / "table")])
+    assert (tmp_path / "figure.png").stat().st_size > 0 and (tmp_path / "figure.pdf").stat().st_size > 0
+    final = json.loads((mini_lvlm / TRAINING_FILE).read_text())["final"]
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert table.loc[0, "own image"] == pytest.approx(final["caption_nll"]["own_image"], abs=1e-3)
+    assert table.loc[1, "other meme's image"] == pytest.approx(final["yes_no"]["other_image"], abs=1e-3)
+    assert table.loc[1, "chance / always Yes"] >= 0.5

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
-
 import torch
 
 from .base import ModelSpec
 from .chat import PromptTooLong, conversation, images_of, render_plain, uses_plain
-from .hf import OPTION_CHUNK, HFBackend, PerRowSampler, _batches, _by_adapter
-from .types import Chat, GenerateRequest, ScoreRequest, request_seed
+from .hf import OPTION_CHUNK, HFBackend, _batches
+from .types import Chat, ScoreRequest
 
 
 def is_vision_model(spec: ModelSpec) -> bool:
@@ -94,56 +93,25 @@ class HFVisionBackend(HFBackend):
         device = next(self.model.parameters()).device
         return {k: v.to(device) if hasattr(v, "to") else v for k, v in dict(inputs).items()}
 
-    def _check_length(self, messages: Chat, length: int, after: int) -> None:
+    def _check_length(self, length: int, after: int) -> None:
         if self.context_length and length + after > self.context_length:
             raise PromptTooLong(f"model {self.spec.model!r}: a prompt of {length} tokens (+{after} after it, "
                                 f"image tokens included) exceeds the model's context of {self.context_length}")
 
-    # -- generation --------------------------------------------------------------------------------
-    @torch.inference_mode()
-    def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
-        out: list[str | None] = [None] * len(requests)
-        by_setting: dict = {}
-        for i, r in enumerate(requests):
-            by_setting.setdefault((r.adapter, r.sampling), []).append(i)
+    def batch_inputs(self, chats, max_new_tokens: int) -> dict:
+        """The processor's inputs for a batch of prompts, padded on the left (generation)."""
         self.tokenizer.padding_side = "left"
-        for (adapter, sampling), idx in by_setting.items():
-            for chunk in _batches(idx, self.spec.batch_size):
-                inputs = self.inputs([requests[i].messages for i in chunk])
-                width = inputs["input_ids"].shape[1]
-                self._check_length(requests[chunk[0]].messages, width, sampling.max_new_tokens)
-                kwargs = dict(max_new_tokens=sampling.max_new_tokens, pad_token_id=self.tokenizer.pad_token_id,
-                              do_sample=False, temperature=None, top_p=None, top_k=None)
-                if not sampling.greedy:
-                    from transformers import LogitsProcessorList
-
-                    seeds = [request_seed(requests[i]) for i in chunk]
-                    kwargs["logits_processor"] = LogitsProcessorList(
-                        [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
-                with self._adapter(adapter, self.generator):
-                    gen = self.generator.generate(**inputs, **kwargs)
-                texts = self.tokenizer.batch_decode(gen[:, width:].cpu(), skip_special_tokens=True)
-                for i, text in zip(chunk, texts):
-                    out[i] = self.reply(text)
-        return out  # type: ignore[return-value]
-
-    # -- scoring -----------------------------------------------------------------------------------
-    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
-        scores: list[list[float]] = [[] for _ in requests]
-        self.tokenizer.padding_side = "right"
-        for adapter, idx in _by_adapter(requests).items():
-            with self._adapter(adapter, self.model):
-                for i in idx:
-                    scores[i] = self._score_one(requests[i])
-        return scores
+        inputs = self.inputs(chats)
+        self._check_length(inputs["input_ids"].shape[1], max_new_tokens)
+        return inputs
 
     @torch.inference_mode()
-    def _score_one(self, request: ScoreRequest) -> list[float]:
+    def score_one(self, request: ScoreRequest) -> list[float]:
         options = self.encode_options(request.options)
         inputs = self.inputs([request.messages])
         prompt = inputs.pop("input_ids")[0]
         inputs.pop("attention_mask")
-        self._check_length(request.messages, len(prompt), max(map(len, options)))
+        self._check_length(len(prompt), max(map(len, options)))
         if all(len(o) == 1 for o in options):  # Yes / No: the prompt's last logits are the answer
             logits = self.model(input_ids=prompt[None], attention_mask=torch.ones_like(prompt)[None], **inputs).logits
             first = torch.log_softmax(logits[0, -1].float(), dim=-1)
