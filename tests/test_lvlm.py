@@ -191,3 +191,13 @@ def test_the_quality_figure_and_table(mini_lvlm, tmp_path):
     assert table.loc[1, "own image"] == pytest.approx(final["caption_nll"]["own_image"], abs=1e-3)
     assert table.loc[2, "other meme's image"] == pytest.approx(final["yes_no"]["other_image"], abs=1e-3)
     assert table.loc[2, "baseline"] >= 0.5
+
+
+def test_training_is_byte_identical_across_runs(mini_lvlm, memes, tmp_path):
+    again = tmp_path / "again"
+    train_lvlm(memes, mini_lvlm.parent / "clip", SMOL, dict(TINY), 7, again, log=lambda *_: None)
+    assert (again / WEIGHTS_FILE).read_bytes() == (mini_lvlm / WEIGHTS_FILE).read_bytes()
+    assert (again / CONFIG_FILE).read_bytes() == (mini_lvlm / CONFIG_FILE).read_bytes()
+    other = tmp_path / "other-seed"
+    train_lvlm(memes, mini_lvlm.parent / "clip", SMOL, {**TINY, "eval_memes": 2}, 8, other, log=lambda *_: None)
+    assert (other / WEIGHTS_FILE).read_bytes() != (mini_lvlm / WEIGHTS_FILE).read_bytes()
