@@ -63,10 +63,14 @@ def candidate_prompt(persona: Sequence[str], knowledge: str, context: Sequence[s
 
 
 def candidate_request(persona: Sequence[str], knowledge: str, context: Sequence[str],
-                      max_new_tokens: int = MAX_NEW_TOKENS) -> GenerateRequest:
-    """The greedy generation request for one turn (the paper decodes greedily)."""
-    return GenerateRequest(user(candidate_prompt(persona, knowledge, context)),
-                           Sampling(temperature=0.0, max_new_tokens=max_new_tokens))
+                      max_new_tokens: int = MAX_NEW_TOKENS, system: str = "", adapter: str = "") -> GenerateRequest:
+    """The greedy generation request for one turn (the paper decodes greedily). `system`, when
+    given, is a system turn before the prompt (a prompting variant); `adapter` names the LoRA
+    adapter of the model that answers (a trained policy)."""
+    if not isinstance(system, str) or not isinstance(adapter, str):
+        raise TypeError("system and adapter must be str")
+    return GenerateRequest(user(candidate_prompt(persona, knowledge, context), system=system or None),
+                           Sampling(temperature=0.0, max_new_tokens=max_new_tokens), adapter=adapter)
 
 
 @dataclass(frozen=True)
