@@ -52,7 +52,8 @@ def candidates_frame():
 def test_random_pairs_match_the_quality_pairs_per_prompt_and_follow_the_seed():
     c = candidates_frame()
     counts = quality_pairs(c)["prompt_id"].value_counts().to_dict()
-    assert counts == {"p": 2, "q": 2}  # r: all failed, no pair
+    # p: 60th quantile 0.44 (0.9, 0.5 chosen), 40th 0.26 (0.2, 0.0 rejected); q: 0.22 and 0.09; r: all failed
+    assert counts == {"p": 4, "q": 1}
     pairs = random_pairs(c, 3)
     assert pairs["prompt_id"].value_counts().to_dict() == counts
     assert (pairs["chosen_id"] != pairs["rejected_id"]).all() and (pairs["weight"] == 1.0).all()
@@ -62,7 +63,7 @@ def test_random_pairs_match_the_quality_pairs_per_prompt_and_follow_the_seed():
     draws = {tuple(random_pairs(c, s)["chosen_id"]) for s in range(8)}
     assert len(draws) > 1
     every = policy_pairs(c, 3)
-    assert every.groupby("policy").size().to_dict() == {"persodpo": 4, "random": 4, "simple": 4, "standard": 4}
+    assert every.groupby("policy").size().to_dict() == {"persodpo": 5, "random": 5, "simple": 5, "standard": 5}
     assert (every.loc[every["policy"] == "persodpo", "weight"] < 1).all()
 
 
@@ -109,14 +110,31 @@ def test_check_nli_labels_by_argmax_and_the_table_matches_sklearn():
     statements = pd.DataFrame({"label": ["entailment", "neutral", "contradiction", "entailment"],
                                "premise": ["cats x", "y z", "a dogs", "q r"],
                                "hypothesis": ["cats", "w", "dogs", "s"]})
-    checked = check_nli(Scripted(score=nli_by_words), statements)
+    checked = check_nli(Scripted(score=nli_by_words), statements, "none")
     assert list(checked["predicted"]) == ["entailment", "neutral", "contradiction", "neutral"]
+    assert (checked["predicted_uncalibrated"] == checked["predicted"]).all()
     assert checked[["p_entailment", "p_neutral", "p_contradiction"]].sum(axis=1).round(9).eq(1).all()
     table = table_nli_check(checked).set_index("label")
     labels = ["entailment", "neutral", "contradiction"]
     recall = recall_score(checked["label"], checked["predicted"], labels=labels, average=None)
     np.testing.assert_allclose(table.loc[labels, "accuracy"], recall)
     assert table.loc["all", "accuracy"] == 0.75 and table.loc["chance", "accuracy"] == pytest.approx(1 / 3)
+
+
+def test_content_free_calibration_divides_out_the_answer_prior():
+    # A judge that answers "No" to everything, more or less strongly: uncalibrated every label is
+    # contradiction; less its answer to "N/A" / "N/A", the statements' own evidence decides.
+    by_premise = {"N/A": [0.0, 0.0, 2.0], "yes": [2.0, 0.0, 3.0], "maybe": [0.0, 1.5, 2.5], "no": [0.0, 0.0, 4.0]}
+    judge = Scripted(score=lambda text, options: by_premise[text.split("Premise: ")[1].split("\n")[0]])
+    statements = pd.DataFrame({"label": ["entailment", "neutral", "contradiction"],
+                               "premise": ["yes", "maybe", "no"], "hypothesis": ["h", "h", "h"]})
+    checked = check_nli(judge, statements, "content_free")
+    assert list(checked["predicted"]) == list(statements["label"])
+    assert set(checked["predicted_uncalibrated"]) == {"contradiction"}
+    from papers.core.verdict import softmax
+    assert checked.loc[0, ["p_entailment", "p_neutral", "p_contradiction"]].tolist() == pytest.approx(softmax([2, 0, 1]))
+    with pytest.raises(ValueError, match="calibration"):
+        check_nli(judge, statements, "prior")
 
 
 def test_reply_signals_on_a_hand_computed_case(turns):
@@ -129,8 +147,11 @@ def test_reply_signals_on_a_hand_computed_case(turns):
     embedder = Scripted(embed=lambda text: [1.0, 0.0] if "think" in text else [1.0, 1.0])
     out = reply_signals(nli, coherence, embedder, turns, replies, mean_words=3.0)
     ok, failed = out.iloc[0], out.iloc[1]
-    # "I think so": its first word "I" is in every persona sentence, so every answer is entailment
-    assert ok["consistency"] == 1.0 and ok["entailment"] == pytest.approx(1 / (1 + 2 * math.exp(-5)))
+    # the reply's first word is the first persona sentence's: entailment where a sentence holds it, else neutral
+    entailed = [persona[0].split()[0] in h for h in persona]
+    assert 0 < sum(entailed) < len(persona)
+    assert ok["consistency"] == pytest.approx(sum(entailed) / len(persona))
+    assert ok["entailment"] == pytest.approx(1 / (1 + 2 * math.exp(-5)))
     assert ok["coherence"] == pytest.approx(0.8) and ok["persona_distance"] == pytest.approx(1 / math.sqrt(2))
     assert ok["instructability"] == pytest.approx(1.3) and not ok["failure"]
     assert failed["failure"] and failed["failure_reason"] == "not_json" and math.isnan(failed["coherence"])

@@ -3,8 +3,8 @@ candidates, the gold reply scored alongside them, and a pairwise judge's win rat
 
     python -m papers.persodpo.evaluate --help
 
-Input: generate.py's test replies of the base model and each policy (generators named after them).
-The gold reply enters as generator "gold", written as the JSON the format asks for (a ceiling for the
+The base model and each policy (its adapter) answer the test turns first, in one batch
+(generate.generate_replies, generators named after them: "base", "persodpo", ...). The gold reply enters as generator "gold", written as the JSON the format asks for (a ceiling for the
 text signals; the data's own length for instructability). Quality (signals.quality) is normalised
 over all test rows together, so it compares models on one ruler.
 
@@ -81,33 +81,44 @@ def gold_replies(turns: pd.DataFrame) -> pd.DataFrame:
 
 def main(argv=None) -> None:
     from papers.core.cli import parser, setup_logging
-    from papers.core.io import write_parquet
+    from papers.core.io import write_json, write_parquet
 
+    from .generate import generate_replies
     from .score import mean_gold_words, open_models, reply_signals
     from .signals import quality
 
     p = parser(__doc__)
     p.add_argument("--turns", required=True)
-    p.add_argument("--replies", required=True, help="generate.py's test replies of the base and the policies")
+    p.add_argument("--policy", required=True, metavar="JSON", help="the policy model's entry, adapters by policy name")
+    p.add_argument("--generators", required=True, metavar="JSON", help="base and policy name -> {adapter}")
+    p.add_argument("--max-new-tokens", type=int, required=True)
     for role in ("nli", "coherence", "judge", "embedder"):
         p.add_argument(f"--{role}", required=True, metavar="JSON", help=f"the {role} model's registry entry")
+    p.add_argument("--nli-calibration", required=True, choices=("none", "content_free"))
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--cache", required=True)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--replies-out", required=True, help="the base's and the policies' raw test replies")
     p.add_argument("--out", required=True, help="signals and quality of every test reply")
     p.add_argument("--wins", required=True, help="the judge's verdict per (model, turn)")
+    p.add_argument("--timing", required=True, help="JSON: model -> seconds per reply")
     a = p.parse_args(argv)
     log = setup_logging()
-    models = open_models({"nli": a.nli, "coherence": a.coherence, "judge": a.judge, "embedder": a.embedder},
-                         a.cache, a.threads)
+    models = open_models({"policy": a.policy, "nli": a.nli, "coherence": a.coherence, "judge": a.judge,
+                          "embedder": a.embedder}, a.cache, a.threads)
     turns = pd.read_parquet(a.turns)
-    replies = pd.concat([pd.read_parquet(a.replies), gold_replies(turns)], ignore_index=True)
-    signals = reply_signals(models["nli"], models["coherence"], models["embedder"], turns, replies,
-                            mean_gold_words(turns))
+    generators = json.loads(a.generators)
+    replies, seconds = generate_replies(models["policy"], turns[turns["split"] == "test"], generators,
+                                        a.max_new_tokens)
+    signals = reply_signals(models["nli"], models["coherence"], models["embedder"], turns,
+                            pd.concat([replies, gold_replies(turns)], ignore_index=True), mean_gold_words(turns),
+                            a.nli_calibration)
     signals["quality"] = quality(signals)
     wins = win_rates(models["judge"], turns, signals, a.seed)
+    write_parquet(a.replies_out, replies)
     write_parquet(a.out, signals)
     write_parquet(a.wins, wins)
+    write_json(a.timing, {name: seconds for name in generators})
     log.info("mean quality per model: %s", signals.groupby("generator")["quality"].mean().round(3).to_dict())
     log.info("win rate against the base: %s", wins.groupby("model")["win"].mean().round(3).to_dict())
 

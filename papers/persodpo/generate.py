@@ -4,8 +4,9 @@ runs on it, on every turn of one split, in one batch of greedy requests through 
     python -m papers.persodpo.generate --help
 
 One job per model: Python and the model start once, and the backend batches every request.
-`--generators` maps each generator name to its settings: `system` (a system turn, the prompting
-variant) and `adapter` (the name of one of the entry's adapters; a trained policy). Output, one row
+`--generators` maps each generator name to its settings: `system` (a system turn) and `example`
+(the one-shot worked example), the prompting variants (candidates.candidate_request), and `adapter`
+(the name of one of the entry's adapters; a trained policy). Output, one row
 per (turn, generator): prompt_id, generator, candidate_id ("<generator>|<prompt_id>"), reply (raw).
 
 Response time: the wall time of the job's model calls divided by its replies, written with --timing
@@ -22,7 +23,7 @@ import pandas as pd
 
 from .candidates import MAX_NEW_TOKENS, candidate_request
 
-SETTINGS = ("system", "adapter")
+SETTINGS = ("system", "example", "adapter")
 
 
 def _checked(generators: dict) -> dict[str, dict]:
@@ -42,6 +43,7 @@ def requests_for(turns: pd.DataFrame, generators: dict, max_new_tokens: int = MA
             rows.append({"prompt_id": t.prompt_id, "generator": name, "candidate_id": f"{name}|{t.prompt_id}",
                          "request": candidate_request(list(t.persona), t.knowledge, list(t.context), max_new_tokens,
                                                       system=settings.get("system", ""),
+                                                      example=settings.get("example", False),
                                                       adapter=settings.get("adapter", ""))})
     return pd.DataFrame(rows, columns=["prompt_id", "generator", "candidate_id", "request"])
 

@@ -21,8 +21,8 @@ from papers.core.embed import embed
 from papers.core.verdict import p_yes
 
 from .candidates import parse_candidate, word_count
-from .signals import (coherence_request, instructability, nli_probabilities, persona_consistency,
-                      persona_distance, persona_entailment, persona_nli_requests)
+from .signals import (coherence_request, instructability, nli_answers, persona_consistency, persona_distance,
+                      persona_entailment, persona_nli_requests)
 
 SIGNALS = ["coherence", "consistency", "entailment", "persona_distance", "instructability"]
 
@@ -36,8 +36,9 @@ def mean_gold_words(turns: pd.DataFrame) -> float:
 
 
 def reply_signals(nli, coherence, embedder, turns: pd.DataFrame, replies: pd.DataFrame,
-                  mean_words: float) -> pd.DataFrame:
-    """Every reply's signals. nli, coherence, embedder: cached models (they may be one object)."""
+                  mean_words: float, nli_calibration: str = "none") -> pd.DataFrame:
+    """Every reply's signals. nli, coherence, embedder: cached models (they may be one object);
+    nli_calibration: signals.nli_answers's."""
     turn = turns.set_index("prompt_id")
     missing = sorted(set(replies["prompt_id"]) - set(turn.index))
     if missing:
@@ -55,9 +56,9 @@ def reply_signals(nli, coherence, embedder, turns: pd.DataFrame, replies: pd.Dat
         return out
     personas = [list(turn.loc[out.at[i, "prompt_id"], "persona"]) for i in ok]
     nli_requests = [persona_nli_requests(out.at[i, "text"], persona) for i, persona in zip(ok, personas)]
-    answers = iter(nli.score([r for group in nli_requests for r in group]))
+    answers = iter(nli_answers(nli, [r for group in nli_requests for r in group], nli_calibration))
     for i, group in zip(ok, nli_requests):
-        probabilities = [nli_probabilities(next(answers)) for _ in group]
+        probabilities = [next(answers) for _ in group]
         out.at[i, "consistency"] = persona_consistency(probabilities)
         out.at[i, "entailment"] = persona_entailment(probabilities)
     contexts = [list(turn.loc[out.at[i, "prompt_id"], "context"]) for i in ok]
@@ -91,6 +92,7 @@ def main(argv=None) -> None:
     p.add_argument("--replies", nargs="+", required=True, help="generate.py's outputs")
     for role in ("nli", "coherence", "embedder"):
         p.add_argument(f"--{role}", required=True, metavar="JSON", help=f"the {role} model's registry entry")
+    p.add_argument("--nli-calibration", required=True, choices=("none", "content_free"))
     p.add_argument("--cache", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True)
@@ -104,12 +106,12 @@ def main(argv=None) -> None:
     turns = pd.read_parquet(a.turns)
     replies = pd.concat([pd.read_parquet(f) for f in a.replies], ignore_index=True)
     signals = reply_signals(models["nli"], models["coherence"], models["embedder"], turns, replies,
-                            mean_gold_words(turns))
+                            mean_gold_words(turns), a.nli_calibration)
     write_parquet(a.out, signals)
     log.info("%d replies, %d failures", len(signals), int(signals["failure"].sum()))
     if a.nli_check_out:
         statements = known_statements(a.nli_check_focus, a.nli_check_per_label, a.seed)
-        write_parquet(a.nli_check_out, check_nli(models["nli"], statements))
+        write_parquet(a.nli_check_out, check_nli(models["nli"], statements, a.nli_calibration))
 
 
 if __name__ == "__main__":

@@ -68,17 +68,15 @@ def table_training(summaries: list[dict], pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_nli_check(check: pd.DataFrame) -> pd.DataFrame:
-    """Per known label: statements, the share the NLI model labels right (recall), and what it
-    predicts; then all labels together with the chance level (1/3, the labels are balanced)."""
+    """Per known label: statements, the share the NLI model labels right (recall) as the signals use
+    it and uncalibrated, and what it predicts; then all labels together, and the chance level (1/3,
+    the labels are balanced)."""
     labels = list(dict.fromkeys(check["label"]))
     rows = []
-    for label in labels:
-        part = check[check["label"] == label]
-        row = {"label": label, "statements": len(part), "accuracy": (part["predicted"] == label).mean()}
+    for label, part in [(label, check[check["label"] == label]) for label in labels] + [("all", check)]:
+        row = {"label": label, "statements": len(part), "accuracy": (part["predicted"] == part["label"]).mean(),
+               "accuracy_uncalibrated": (part["predicted_uncalibrated"] == part["label"]).mean()}
         row.update({f"predicted_{p}": (part["predicted"] == p).mean() for p in labels})
         rows.append(row)
-    overall = {"label": "all", "statements": len(check), "accuracy": (check["predicted"] == check["label"]).mean()}
-    overall.update({f"predicted_{p}": (check["predicted"] == p).mean() for p in labels})
-    rows.append(overall)
     rows.append({"label": "chance", "statements": len(check), "accuracy": 1 / len(labels)})
     return pd.DataFrame(rows)

@@ -86,6 +86,7 @@ rule persodpo_score_candidates:
         "results/benchmarks/persodpo/score_candidates.tsv"
     params:
         nli=get_model_entry(PD["nli"]),
+        calibration=PD["nli_calibration"],
         coherence=get_model_entry(PD["coherence"]),
         embedder=get_model_entry(PD["embedder"]),
         per_label=PD["nli_check"]["per_label"],
@@ -102,7 +103,8 @@ rule persodpo_score_candidates:
         get_model_container(PD["nli"], PD["coherence"], PD["embedder"])
     shell:
         "python -m papers.persodpo.score --turns {input.turns} --replies {input.candidates}"
-        " --nli {params.nli:q} --coherence {params.coherence:q} --embedder {params.embedder:q}"
+        " --nli {params.nli:q} --nli-calibration {params.calibration} --coherence {params.coherence:q}"
+        " --embedder {params.embedder:q}"
         " --nli-check-focus {input.focus:q} --nli-check-per-label {params.per_label} --seed {params.seed}"
         " --cache {params.cache:q} --threads {threads} --out {output.signals}"
         " --nli-check-out {output.nli_check} > {log} 2>&1"
@@ -165,54 +167,29 @@ rule persodpo_train_policies:
         " --policies {params.policies} --out {output.adapters} > {log} 2>&1"
 
 
-rule persodpo_generate_test:
-    """The base model and every policy (its adapter) on the test turns, in one batch."""
+rule persodpo_evaluate_policies:
+    """The base model and every policy (its adapter) on the test turns, in one batch; the signals of
+    their replies and of the gold reply, and the judge's win rate against the base. One job: Python
+    and the models start once."""
     input:
         turns=rules.persodpo_prepare_turns.output.turns,
         adapters=rules.persodpo_train_policies.output.adapters,
-        model=get_model_input(PD["policy"]),
+        models=get_model_input(PD["policy"], PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
     output:
         replies=f"{PD_OUT}/test_replies.parquet",
-        timing=f"{PD_TIMING}/response_time_policies.json",
-    log:
-        "results/logs/persodpo/generate_test.log",
-    benchmark:
-        "results/benchmarks/persodpo/generate_test.tsv"
-    params:
-        model=lambda wildcards, input: get_policy_entry(input.adapters),
-        generators=get_policy_generators(),
-        max_new_tokens=PD["max_new_tokens"],
-        cache=config["cache"],
-    threads: CHAIN_THREADS
-    resources:
-        mem_mb=get_model_mem_mb(PD["policy"]),
-        runtime=get_model_runtime(PD["policy"]),
-        gpu=get_model_gpus(PD["policy"]),
-    conda:
-        "../../envs/main.yaml"
-    container:
-        get_model_container(PD["policy"])
-    shell:
-        "python -m papers.persodpo.generate --turns {input.turns} --split test --generators {params.generators:q}"
-        " --max-new-tokens {params.max_new_tokens} --model {params.model:q} --cache {params.cache:q}"
-        " --threads {threads} --out {output.replies} --timing {output.timing} > {log} 2>&1"
-
-
-rule persodpo_evaluate_policies:
-    """The signals of every test reply and the gold reply, and the judge's win rate against the base."""
-    input:
-        turns=rules.persodpo_prepare_turns.output.turns,
-        replies=rules.persodpo_generate_test.output.replies,
-        models=get_model_input(PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
-    output:
         signals=f"{PD_OUT}/test_signals.parquet",
         wins=f"{PD_OUT}/test_wins.parquet",
+        timing=f"{PD_TIMING}/response_time_policies.json",
     log:
         "results/logs/persodpo/evaluate_policies.log",
     benchmark:
         "results/benchmarks/persodpo/evaluate_policies.tsv"
     params:
+        policy=lambda wildcards, input: get_policy_entry(input.adapters),
+        generators=get_policy_generators(),
+        max_new_tokens=PD["max_new_tokens"],
         nli=get_model_entry(PD["nli"]),
+        calibration=PD["nli_calibration"],
         coherence=get_model_entry(PD["coherence"]),
         judge=get_model_entry(PD["judge"]),
         embedder=get_model_entry(PD["embedder"]),
@@ -220,18 +197,20 @@ rule persodpo_evaluate_policies:
         cache=config["cache"],
     threads: CHAIN_THREADS
     resources:
-        mem_mb=get_model_mem_mb(PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
-        runtime=get_model_runtime(PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
-        gpu=get_model_gpus(PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
+        mem_mb=get_model_mem_mb(PD["policy"], PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
+        runtime=get_model_runtime(PD["policy"], PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
+        gpu=get_model_gpus(PD["policy"], PD["nli"], PD["coherence"], PD["judge"], PD["embedder"]),
     conda:
         "../../envs/main.yaml"
     container:
-        get_model_container(PD["nli"], PD["coherence"], PD["judge"], PD["embedder"])
+        get_model_container(PD["policy"], PD["nli"], PD["coherence"], PD["judge"], PD["embedder"])
     shell:
-        "python -m papers.persodpo.evaluate --turns {input.turns} --replies {input.replies} --nli {params.nli:q}"
-        " --coherence {params.coherence:q} --judge {params.judge:q} --embedder {params.embedder:q}"
-        " --seed {params.seed} --cache {params.cache:q} --threads {threads} --out {output.signals}"
-        " --wins {output.wins} > {log} 2>&1"
+        "python -m papers.persodpo.evaluate --turns {input.turns} --policy {params.policy:q}"
+        " --generators {params.generators:q} --max-new-tokens {params.max_new_tokens} --nli {params.nli:q}"
+        " --nli-calibration {params.calibration} --coherence {params.coherence:q} --judge {params.judge:q}"
+        " --embedder {params.embedder:q}"
+        " --seed {params.seed} --cache {params.cache:q} --threads {threads} --replies-out {output.replies}"
+        " --out {output.signals} --wins {output.wins} --timing {output.timing} > {log} 2>&1"
 
 
 rule persodpo_results:
