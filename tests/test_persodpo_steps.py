@@ -192,3 +192,19 @@ def test_gold_replies_parse_as_valid_candidates(turns):
 
     gold = gold_replies(turns)
     assert len(gold) == 3 and all(parse_candidate(r).ok for r in gold["reply"])
+
+
+def test_config_problems_name_what_the_schema_cannot_check():
+    import copy
+
+    import yaml
+
+    from papers.persodpo.config import problems
+
+    config = yaml.safe_load(open("config/config.yaml"))
+    assert problems(config) == []
+    bad = copy.deepcopy(config)
+    bad["persodpo"]["splits"] = [0.5, 0.5, 0.0]
+    bad["persodpo"]["policy"] = "all-minilm-l6-v2"
+    found = problems(bad)
+    assert any("needs training and test" in f for f in found) and any("must be an hf model" in f for f in found)

@@ -1,7 +1,7 @@
 """PersoDPO's automatic signals of one candidate response and the quality score that combines them.
 
 Pure functions over what the judges answered (NLI label probabilities, a coherence probability,
-embeddings); the requests that ask for them are built here too, the model calls happen in step 2.
+embeddings); the requests that ask for them are built here too, the model calls happen in score.py.
 
 Signals (each a number per candidate; a failed candidate, one without valid JSON, has no response to
 judge, so its text signals are NaN):
