@@ -332,3 +332,39 @@ def test_demo_safetybench_tables_recompute_from_the_ratings(work):
     assert table["mode"].eq("score").all() and "ICC rank" in table.columns
     for name in ("figure_threshold_sweep.png", "figure_unsafe_rates.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_persodpo_tables_recompute_from_the_steps(work):
+    out = work / "results/persodpo"
+    turns = pd.read_parquet(out / "turns.parquet")
+    assert turns["split"].value_counts().to_dict() == {"train": 3, "test": 1}  # the tiny config's sample
+    candidates = pd.read_parquet(out / "candidate_quality.parquet")
+    assert len(candidates) == 3 * 3 and candidates["quality"].between(0, 1).all()  # 3 generators (prompt variants)
+    pairs = pd.read_parquet(out / "pairs.parquet")
+    training = pd.read_csv(out / "table_training.csv").set_index("policy")
+    assert list(training.index) == ["persodpo", "standard", "simple", "random"]
+    for policy, row in training.iterrows():
+        own = pairs[pairs["policy"] == policy]
+        assert row["pairs"] == len(own)
+        summary = json.loads((out / f"adapters/{policy}/training.json").read_text())
+        assert summary["pairs"] == len(own) and summary["trained"] == bool(len(own))
+        assert row["steps"] == len(summary["log_history"])
+    persodpo = pairs[pairs["policy"] == "persodpo"]
+    assert persodpo["weight"].between(0.5, 0.74).all() and (pairs[pairs["policy"] != "persodpo"]["weight"] == 1).all()
+    signals = pd.read_parquet(out / "test_signals.parquet")
+    policies = pd.read_csv(out / "table_policies.csv").set_index("model")
+    assert list(policies.index) == ["base", "persodpo", "standard", "simple", "random", "gold"]
+    assert (policies["replies"] == 1).all()
+    for model, own in signals.groupby("generator"):
+        assert policies.at[model, "quality"] == pytest.approx(own["quality"].mean(), abs=1e-3)
+        assert policies.at[model, "failure_ratio"] == pytest.approx(own["failure"].mean(), abs=1e-3)
+    wins = pd.read_parquet(out / "test_wins.parquet")
+    assert set(wins["model"]) == set(policies.index) - {"gold"}
+    assert policies.at["persodpo", "win_rate_vs_base"] == pytest.approx(
+        wins.loc[wins["model"] == "persodpo", "win"].mean(), abs=1e-3)
+    nli = pd.read_csv(out / "table_nli_check.csv").set_index("label")
+    assert nli.at["all", "statements"] == 6 and nli.at["chance", "accuracy"] == pytest.approx(1 / 3, abs=1e-3)
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 5 and set(claims["scale"]) == {"test"}
+    for name in ("figure_failures_and_length.png", "figure_training.png", "figure_rewards.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"

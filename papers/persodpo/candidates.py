@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from papers.core.llm.types import GenerateRequest, Sampling, user
+from papers.core.llm.types import GenerateRequest, Sampling, chat
 
 MAX_WORDS = 110  # the paper's length limit, said in the prompt
 MAX_NEW_TOKENS = 256  # room for 110 words of English (about 150 tokens) and the JSON around them
@@ -62,11 +62,30 @@ def candidate_prompt(persona: Sequence[str], knowledge: str, context: Sequence[s
                          dialogue="\n".join(dialogue), max_words=MAX_WORDS)
 
 
+# The one-shot prompting variant's worked example: an invented landmark that is in no dialogue of the
+# mini set, answered in the requested format. A 135M chat model does not write JSON from the
+# instruction alone (mini runs: every plain reply was prose); one example in the chat teaches it.
+EXAMPLE_PERSONA = ("I love swimming.", "I work as a chef.")
+EXAMPLE_KNOWLEDGE = "The Harbour Baths of Kelby were opened in 1902 and have a heated outdoor pool."
+EXAMPLE_CONTEXT = ("When were the Harbour Baths of Kelby opened?",)
+EXAMPLE_REPLY = ('{"response": "The Harbour Baths of Kelby opened in 1902, and since you love swimming, '
+                 'you will enjoy their heated outdoor pool."}')
+
+
 def candidate_request(persona: Sequence[str], knowledge: str, context: Sequence[str],
-                      max_new_tokens: int = MAX_NEW_TOKENS) -> GenerateRequest:
-    """The greedy generation request for one turn (the paper decodes greedily)."""
-    return GenerateRequest(user(candidate_prompt(persona, knowledge, context)),
-                           Sampling(temperature=0.0, max_new_tokens=max_new_tokens))
+                      max_new_tokens: int = MAX_NEW_TOKENS, system: str = "", example: bool = False,
+                      adapter: str = "") -> GenerateRequest:
+    """The greedy generation request for one turn (the paper decodes greedily). Prompting variants:
+    `system`, a system turn before the prompt; `example`, the worked example (EXAMPLE_*) as a first
+    user and assistant turn. `adapter` names the LoRA adapter of the model that answers (a policy)."""
+    if not isinstance(system, str) or not isinstance(adapter, str) or not isinstance(example, bool):
+        raise TypeError("system and adapter must be str, example a bool")
+    turns = [("system", system)] if system else []
+    if example:
+        turns += [("user", candidate_prompt(EXAMPLE_PERSONA, EXAMPLE_KNOWLEDGE, EXAMPLE_CONTEXT)),
+                  ("assistant", EXAMPLE_REPLY)]
+    turns.append(("user", candidate_prompt(persona, knowledge, context)))
+    return GenerateRequest(chat(*turns), Sampling(temperature=0.0, max_new_tokens=max_new_tokens), adapter=adapter)
 
 
 @dataclass(frozen=True)

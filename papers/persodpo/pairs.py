@@ -19,6 +19,10 @@ rejected_id, chosen_quality, rejected_quality, weight, kind.
   PersoDPO isolates the weighting.
 - simple (the "simple" DPO baseline): for each prompt, every parsing candidate (chosen) with every
   failing one (rejected), weight 1.
+- random (pluralign's control, not in the paper): for each prompt, as many pairs as it has quality
+  pairs, each two distinct candidates drawn at random (seeded), the first chosen, weight 1. DPO on
+  them moves the policy as much as standard DPO does but without the signals' information: what
+  standard DPO gains over it is what the signals bring.
 """
 from __future__ import annotations
 
@@ -94,6 +98,33 @@ def simple_pairs(candidates: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
+def random_pairs(candidates: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Per prompt, as many random ordered pairs of distinct candidates as its quality pairs."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    counts = quality_pairs(candidates)["prompt_id"].value_counts()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for prompt_id, group in candidates.groupby("prompt_id", sort=True):
+        for _ in range(int(counts.get(prompt_id, 0))):
+            c, r = group.iloc[rng.choice(len(group), size=2, replace=False)].itertuples()
+            rows.append({"prompt_id": prompt_id, "chosen_id": c.candidate_id, "rejected_id": r.candidate_id,
+                         "chosen_quality": c.quality, "rejected_quality": r.quality, "weight": 1.0,
+                         "kind": "random"})
+    return _frame(rows)
+
+
+# The trained policies, each with the pairs it learns from (table order).
+POLICY_PAIRS = {"persodpo": lambda c, seed: quality_pairs(c), "standard": lambda c, seed: standard_pairs(c),
+                "simple": lambda c, seed: simple_pairs(c), "random": random_pairs}
+
+
+def policy_pairs(candidates: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Every policy's pairs, with a column `policy`."""
+    return pd.concat([make(candidates, seed).assign(policy=name) for name, make in POLICY_PAIRS.items()],
+                     ignore_index=True)
+
+
 def preference_records(pairs: pd.DataFrame, prompts: dict[str, str], replies: dict[str, str]) -> list[dict]:
     """The pairs as TRL's conversational preference records with a weight column: the prompt as a
     user turn, chosen and rejected as the candidates' raw replies (the JSON the policy must learn to
@@ -104,3 +135,32 @@ def preference_records(pairs: pd.DataFrame, prompts: dict[str, str], replies: di
              "chosen": [{"role": "assistant", "content": replies[p.chosen_id]}],
              "rejected": [{"role": "assistant", "content": replies[p.rejected_id]}],
              "weight": float(p.weight)} for p in pairs.itertuples()]
+
+
+def main(argv=None) -> None:
+    """python -m papers.persodpo.pairs --signals S --seed N --quality-out Q --out P: the training
+    candidates' quality (signals.quality over all of them) and every policy's pairs."""
+    from papers.core.cli import parser, setup_logging
+    from papers.core.io import write_parquet
+
+    from .signals import quality
+
+    p = parser(__doc__)
+    p.add_argument("--signals", required=True, help="score.py's signals of the training candidates")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--quality-out", required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    log = setup_logging()
+    signals = pd.read_parquet(a.signals)
+    candidates = signals.assign(quality=quality(signals))
+    pairs = policy_pairs(candidates, a.seed)
+    write_parquet(a.quality_out, candidates)
+    write_parquet(a.out, pairs)
+    log.info("pairs per policy: %s", pairs["policy"].value_counts().to_dict())
+
+
+if __name__ == "__main__":
+    from papers.core.cli import run
+
+    run(main)

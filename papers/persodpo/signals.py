@@ -1,7 +1,7 @@
 """PersoDPO's automatic signals of one candidate response and the quality score that combines them.
 
 Pure functions over what the judges answered (NLI label probabilities, a coherence probability,
-embeddings); the requests that ask for them are built here too, the model calls happen in step 2.
+embeddings); the requests that ask for them are built here too, the model calls happen in score.py.
 
 Signals (each a number per candidate; a failed candidate, one without valid JSON, has no response to
 judge, so its text signals are NaN):
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from papers.core.llm.types import ScoreRequest, user
-from papers.core.verdict import YES_NO, softmax
+from papers.core.verdict import CONTENT_FREE, YES_NO, option_probabilities, softmax
 
 # Option words of the NLI judge, in the order of NLI_LABELS: the Yes / Maybe / No reading of
 # "does the premise entail the hypothesis" (the FLAN and T0 NLI templates), one short word each so
@@ -95,6 +95,24 @@ def nli_probabilities(option_scores: Sequence[float]) -> np.ndarray:
     if len(scores) != len(NLI_LABELS) or not all(math.isfinite(s) for s in scores):
         raise ValueError(f"expected {len(NLI_LABELS)} finite option scores, got {option_scores!r}")
     return np.array(softmax(scores))
+
+
+NLI_CALIBRATIONS = ("none", "content_free")
+
+
+def nli_answers(model, requests: Sequence[ScoreRequest], calibration: str) -> list[np.ndarray]:
+    """P(entailment, neutral, contradiction) of each NLI request. Calibration "content_free" divides
+    out the model's answer prior, its probabilities for a premise and hypothesis that say nothing
+    ("N/A"), as the construction's classifier does (papers.core.verdict.option_probabilities): a small
+    LLM that answers one option to everything would otherwise make every label the same."""
+    if calibration not in NLI_CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {NLI_CALIBRATIONS}, got {calibration!r}")
+    if not requests:
+        return []
+    if calibration == "none":
+        return [nli_probabilities(scores) for scores in model.score(list(requests))]
+    free = nli_request(CONTENT_FREE, CONTENT_FREE)
+    return [np.array(p) for p in option_probabilities(model, requests, "content_free", [free] * len(requests))]
 
 
 def coherence_request(context: Sequence[str], response: str) -> ScoreRequest:

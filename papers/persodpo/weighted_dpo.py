@@ -15,7 +15,7 @@ doubles its contribution, and weights all 1 give TRL's batch loss (the mean of i
 The sum is divided by the number of pairs, not by the sum of weights: dividing by the weights would
 make them relative within a batch, and doubling every weight would change nothing. The price is one
 forward per pair instead of one per batch; on a CPU (mini scale) that costs about nothing, on a GPU
-it gives up batching within a step (step 2 measures it).
+it gives up batching within a step (not measured yet).
 
 Only loss_type "sigmoid" (the paper's DPO) is accepted: it depends on its own pair alone, so one
 pair's loss alone equals its share of the batch loss. Batch-coupled losses (aot sorts the batch,

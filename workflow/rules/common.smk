@@ -310,3 +310,28 @@ def get_judge_model(wildcards):
 # -- Demo-SafetyBench (workflow/rules/demo_safetybench.smk) -------------------------------------------
 def get_rater_mode(wildcards):
     return config["demo_safetybench"]["raters"][wildcards.rater]
+
+
+# -- PersoDPO (workflow/rules/persodpo.smk) -----------------------------------------------------------
+def get_candidate_models():
+    """The registry models the candidate generators run on, each once, in config order."""
+    return list(dict.fromkeys(g["model"] for g in config["persodpo"]["generators"].values()))
+
+
+def get_candidate_generators(wildcards):
+    """The generators that run on one model, as JSON: name -> its prompting variant (`system`)."""
+    generators = config["persodpo"]["generators"]
+    return json.dumps({name: {k: v for k, v in g.items() if k != "model"} for name, g in generators.items()
+                       if g["model"] == wildcards.candidate_model}, sort_keys=True)
+
+
+def get_policy_generators():
+    """The test-time generators: the base model and each trained policy (its adapter by name)."""
+    return json.dumps({"base": {}, **{name: {"adapter": name} for name in config["persodpo"]["policies"]}},
+                      sort_keys=True)
+
+
+def get_policy_entry(adapters):
+    """The policy model's registry entry as JSON with every trained adapter under its policy's name."""
+    (model,) = get_model_entries([config["persodpo"]["policy"]], None)
+    return json.dumps({**model, "adapters": dict(zip(config["persodpo"]["policies"], adapters))}, sort_keys=True)

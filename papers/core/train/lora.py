@@ -94,7 +94,7 @@ def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: 
                  losses[-1], batches)
     summary = {"base_model": spec.model, "base_revision": spec.revision, "examples": len(examples),
                "settings": dataclasses.asdict(settings), "loss_per_epoch": losses}
-    _save(model, summary, Path(out_dir))
+    save_adapter(model, summary, Path(out_dir))
     return summary
 
 
@@ -106,7 +106,8 @@ def _canonical_config(path: Path) -> None:
     path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
-def _save(model, summary: dict, out_dir: Path) -> None:
+def save_adapter(model, summary: dict, out_dir: Path) -> None:
+    """The adapter (peft save_pretrained, target modules sorted) and training.json, written whole or not at all."""
     with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp)
         _canonical_config(tmp / "adapter_config.json")
