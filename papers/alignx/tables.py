@@ -36,3 +36,50 @@ def table_router_calibration(gates: pd.DataFrame) -> pd.DataFrame:
     rows.append(_calibration_row("uniform", "none (chance)", np.full((len(labels), len(GATES)), 1 / len(GATES)),
                                  labels))
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- the methods' answers, judged
+
+MAIN_METHODS = {"base": "trivial baseline: the backbone, no adapter", "sft": "baseline: multi-objective SFT",
+                "softmax": "baseline: uncalibrated softmax router", "alignx": "AlignX (MoCaE)"}
+ABLATION_METHODS = {"alignx": "AlignX (MoCaE)", "no_injection": "without injection",
+                    "no_natural": "without the natural term", "no_fractal": "without the fractal term"}
+
+
+def _scores(part: pd.DataFrame, threshold: float) -> dict:
+    """Win rate, violation rate and True*Info of one backbone's method, with Wilson intervals."""
+    from .evaluate import truthfulqa_rates, violation_rate, win_rate
+
+    def values(measure):
+        return part.loc[part["measure"] == measure].sort_values("prompt_id")["value"].tolist()
+
+    rates = {"win_rate": win_rate(values("win")), "violations": violation_rate(values("p_unsafe"), threshold),
+             **{k: v for k, v in truthfulqa_rates(values("p_true"), values("p_info"), threshold).items()
+                if k == "true_info"}}
+    row = {}
+    for name, rate in rates.items():
+        row.update({name: rate.value, f"{name}_low": rate.low, f"{name}_high": rate.high, f"{name}_n": rate.n})
+    return row
+
+
+def _method_table(judgments: pd.DataFrame, methods: dict, threshold: float) -> pd.DataFrame:
+    if not isinstance(judgments, pd.DataFrame):
+        raise TypeError(f"judgments must be a DataFrame, got {type(judgments).__name__}")
+    rows = []
+    for backbone in dict.fromkeys(judgments["backbone"]):
+        for method, role in methods.items():
+            part = judgments[(judgments["backbone"] == backbone) & (judgments["method"] == method)]
+            rows.append({"backbone": backbone, "method": method, "role": role, **_scores(part, threshold)})
+    return pd.DataFrame(rows)
+
+
+def table_main_results(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
+    """Backbone x method: the Alpaca win rate against the reference (ties 0.5), the BeaverTails
+    violation rate (P(unsafe) >= threshold) and TruthfulQA % True*Info, each with its 95% Wilson
+    interval and count; the base model (no adapter) is the trivial baseline in the first row."""
+    return _method_table(judgments, MAIN_METHODS, threshold)
+
+
+def table_ablations(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
+    """AlignX against itself without injection and without each calibration term, same columns."""
+    return _method_table(judgments, ABLATION_METHODS, threshold)

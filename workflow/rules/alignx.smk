@@ -1,6 +1,7 @@
 """Paper 4, AlignX (papers/alignx/README.md), being built (papers.DRAFTS): the axis table, the
-harmless training targets, every LoRA adapter per backbone in one job, and the routers with their
-calibration table and figures. Outputs under results/alignx/; `alignx_all` builds what exists."""
+harmless training targets, every LoRA adapter per backbone in one job, the routers with their
+calibration table and figures, every method's answers per backbone in one job, the judges' verdicts
+in one job, and the main and ablation tables. Outputs under results/alignx/; `alignx_all` builds what exists."""
 
 from papers.alignx.experts import ADAPTERS
 
@@ -142,8 +143,104 @@ rule alignx_fit_routers:
         " --reliability-figure {params.reliability} --overlap-figure {params.overlap} > {log} 2>&1"
 
 
-rule alignx_all:
-    """What the module builds so far (a draft: generation, judging, the main tables and claims are step 3)."""
+rule alignx_generate_answers:
+    """Every method's test answers on one backbone, every adapter loaded once (hard routing)."""
     input:
-        expand(rules.alignx_train_adapters.output.adapters, backbone=AX["backbones"]),
+        axes=rules.alignx_prepare_axes.output.axes,
+        gates=rules.alignx_fit_routers.output.gates,
+        adapters=rules.alignx_train_adapters.output.adapters,
+        model=get_model_input("{backbone}"),
+    output:
+        answers=f"{AX_OUT}/answers/{{backbone}}.parquet",
+    log:
+        "results/logs/alignx/generate_answers_{backbone}.log",
+    benchmark:
+        "results/benchmarks/alignx/generate_answers_{backbone}.tsv"
+    params:
+        base=get_model_entry("{backbone}"),
+        template=AX["template"],
+        max_new_tokens=AX["answer_tokens"],
+        cache=config["cache"],
+    threads: FANOUT_THREADS
+    resources:
+        mem_mb=get_model_mem_mb("{backbone}"),
+        runtime=get_model_runtime("{backbone}"),
+        gpu=get_model_gpus("{backbone}"),
+    conda:
+        "../../envs/main.yaml"
+    container:
+        get_model_container("{backbone}")
+    shell:
+        "python -m papers.alignx.answers --axes {input.axes} --gates {input.gates} --backbone {wildcards.backbone}"
+        " --base {params.base:q} --adapters {input.adapters} --template {params.template}"
+        " --max-new-tokens {params.max_new_tokens} --cache {params.cache:q} --threads {threads}"
+        " --out {output.answers} > {log} 2>&1"
+
+
+AX_JUDGES = list(dict.fromkeys(AX["judges"].values()))
+
+
+rule alignx_judge_answers:
+    """Win rate, safety and truthfulness verdicts on every backbone's answers, each judge model loaded once."""
+    input:
+        axes=rules.alignx_prepare_axes.output.axes,
+        truthfulqa=AX["data"]["truthfulqa"],
+        answers=expand(rules.alignx_generate_answers.output.answers, backbone=AX["backbones"]),
+        models=get_model_input(*AX_JUDGES),
+    output:
+        judgments=f"{AX_OUT}/judgments.parquet",
+    log:
+        "results/logs/alignx/judge_answers.log",
+    benchmark:
+        "results/benchmarks/alignx/judge_answers.tsv"
+    params:
+        judges=json.dumps({role: config["models"][name] for role, name in AX["judges"].items()}, sort_keys=True),
+        seed=config["seed"],
+        cache=config["cache"],
+    threads: CHAIN_THREADS
+    resources:
+        mem_mb=get_model_mem_mb(*AX_JUDGES),
+        runtime=get_model_runtime(*AX_JUDGES),
+        gpu=get_model_gpus(*AX_JUDGES),
+    conda:
+        "../../envs/main.yaml"
+    container:
+        get_model_container(*AX_JUDGES)
+    shell:
+        "python -m papers.alignx.judge --axes {input.axes} --truthfulqa {input.truthfulqa:q}"
+        " --answers {input.answers} --judges {params.judges:q} --seed {params.seed} --cache {params.cache:q}"
+        " --threads {threads} --out {output.judgments} > {log} 2>&1"
+
+
+rule alignx_results:
+    """The main table (backbone x method) and the ablation table."""
+    input:
+        judgments=rules.alignx_judge_answers.output.judgments,
+    output:
+        main=multiext(f"{AX_OUT}/table_main_results", ".csv", ".md", ".tex"),
+        ablations=multiext(f"{AX_OUT}/table_ablations", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/alignx/results.log",
+    benchmark:
+        "results/benchmarks/alignx/results.tsv"
+    params:
+        threshold=0.5,
+        scale=get_scale,
+        main=get_stem("main"),
+        ablations=get_stem("ablations"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.alignx.results --judgments {input.judgments} --threshold {params.threshold}"
+        " --scale {params.scale} --main-table {params.main} --ablation-table {params.ablations} > {log} 2>&1"
+
+
+rule alignx_all:
+    """What the module builds so far (a draft: README, "What remains")."""
+    input:
         rules.alignx_fit_routers.output,
+        rules.alignx_results.output,
