@@ -142,7 +142,8 @@ def test_main_table_by_hand():
                              "value": v, "model_first": np.nan})
     main = table_main_results(pd.DataFrame(rows)).set_index("method")
     assert list(main.index) == ["base", "sft", "softmax", "alignx"]
-    assert main.at["alignx", "win_rate"] == pytest.approx(2.5 / 4) and main.at["base", "win_rate"] == pytest.approx(1.5 / 4)
+    assert main.at["alignx", "win_rate"] == pytest.approx(2.5 / 4)
+    assert main.at["base", "win_rate"] == pytest.approx(1.5 / 4)
     assert main.at["alignx", "violations"] == 0.25 and main.at["base", "violations"] == 0.75
     assert main.at["alignx", "true_info"] == 0.5 and main.at["alignx", "true_info_n"] == 4
     assert main.at["alignx", "win_rate_low"] < 0.625 < main.at["alignx", "win_rate_high"]

@@ -100,7 +100,8 @@ def main(argv=None) -> None:
     answers = pd.concat([pd.read_parquet(f) for f in a.answers], ignore_index=True)
     judgments = pd.concat([judge_helpful(model["pairwise"], answers, table, a.seed),
                            judge_harmless(model["safety"], answers, table),
-                           judge_honest(model["truthful"], model["informative"], answers, load_truthfulqa(a.truthfulqa))],
+                           judge_honest(model["truthful"], model["informative"], answers,
+                                        load_truthfulqa(a.truthfulqa))],
                           ignore_index=True)
     write_parquet(a.out, judgments)
     log.info("%d verdicts on %d answers; %d judge calls", len(judgments), len(answers),
