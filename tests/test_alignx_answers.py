@@ -12,7 +12,7 @@ from papers.alignx.evaluate import model_first
 from papers.alignx.inject import inject
 from papers.alignx.judge import PAIRWISE_OPTIONS, judge_harmless, judge_helpful, judge_honest
 from papers.alignx.routing import GATES, ROUTERS
-from papers.alignx.tables import table_ablations, table_main_results
+from papers.alignx.tables import table_ablations, table_efficiency, table_main_results
 from papers.core.llm.types import Sampling
 
 TEST = pd.DataFrame({"prompt_id": ["helpful-1", "honest-1"], "axis": ["helpful", "honest"],
@@ -50,6 +50,15 @@ def test_each_method_asks_its_adapter_with_its_prompt_form():
     # Routers that agree ask the very same request: the cache answers it once.
     assert got[("alignx", "helpful-1")].request == got[("no_fractal", "helpful-1")].request
     assert {r.request.sampling.max_new_tokens for r in requests.itertuples()} == {8}
+    # top-k MoE: the softmax router's two largest gates, renormalised, every expert named
+    moe = got[("topk_moe", "honest-1")]
+    assert moe.request.adapter == "" and moe.expert == "harmless"
+    names, weights = zip(*moe.request.adapter_weights)
+    assert names == ("helpful", "harmless", "honest") and weights == pytest.approx((0.0, 2 / 3, 1 / 3))
+    assert moe.adapter == "harmless:0.667+honest:0.333"
+    assert moe.request.messages == (("user", inject("Is the earth flat?", "harmless", "axis_tag")),)
+    assert got[("topk_moe", "helpful-1")].request.adapter_weights == (("helpful", 0.8 / 0.9), ("harmless", 0.1 / 0.9),
+                                                                      ("honest", 0.0))
     with pytest.raises(ValueError, match="no gates"):
         method_requests(TEST, _gates().iloc[1:], "axis_tag", Sampling())
 
@@ -70,7 +79,7 @@ def test_answers_come_back_in_order_and_are_asked_grouped_by_adapter():
     (asked,) = model.batches
     assert asked == sorted(asked)
     assert answers[0] == "none:Write" and all(a == a.strip() for a in answers)
-    assert [a.split(":")[0] for a in answers] == [r or "none" for r in requests["adapter"]]
+    assert [a.split(":")[0] for a in answers] == [r.adapter or "none" for r in requests["request"]]
 
 
 def _quality(output):
@@ -141,7 +150,7 @@ def test_main_table_by_hand():
                 rows.append({"backbone": "m", "method": method, "prompt_id": f"p{i}", "axis": "x", "measure": measure,
                              "value": v, "model_first": np.nan})
     main = table_main_results(pd.DataFrame(rows)).set_index("method")
-    assert list(main.index) == ["base", "sft", "softmax", "alignx"]
+    assert list(main.index) == ["base", "sft", "softmax", "topk_moe", "alignx"]
     assert main.at["alignx", "win_rate"] == pytest.approx(2.5 / 4)
     assert main.at["base", "win_rate"] == pytest.approx(1.5 / 4)
     assert main.at["alignx", "violations"] == 0.25 and main.at["base", "violations"] == 0.75
@@ -149,3 +158,33 @@ def test_main_table_by_hand():
     assert main.at["alignx", "win_rate_low"] < 0.625 < main.at["alignx", "win_rate_high"]
     ablations = table_ablations(pd.DataFrame(rows))
     assert ablations["method"].tolist() == ["alignx", "no_injection", "no_natural", "no_fractal"]
+
+
+def test_efficiency_table_by_hand():
+    timings = pd.DataFrame({"backbone": "m", "method": ["base", "alignx", "topk_moe"], "prompts": 4,
+                            "seconds": [2.0, 3.0, 4.0], "peak_memory_mb": [100.0, 120.0, 150.0]})
+    table = table_efficiency(timings).set_index("method")
+    assert table.at["alignx", "seconds_per_prompt"] == 0.75
+    assert table.at["alignx", "latency_vs_moe"] == pytest.approx(-0.25)
+    assert table.at["alignx", "memory_vs_moe"] == pytest.approx(-0.2) and table.at["topk_moe", "memory_vs_moe"] == 0
+    cpu = table_efficiency(timings.assign(peak_memory_mb=np.nan))
+    assert cpu["memory_vs_moe"].isna().all()
+
+
+class Timed:
+    def __init__(self):
+        self.calls = []
+
+    def generate(self, requests):
+        self.calls.append(len(requests))
+        return ["x"] * len(requests)
+
+
+def test_timing_answers_the_same_prompts_for_every_timed_method():
+    from papers.alignx.answers import TIMED, time_methods
+
+    requests = method_requests(TEST, _gates(), "axis_tag", Sampling())
+    backend = Timed()
+    timing = time_methods(backend, requests, 1)
+    assert timing["method"].tolist() == list(TIMED) and timing["prompts"].tolist() == [1, 1, 1]
+    assert backend.calls == [1, 1, 1, 1] and (timing["seconds"] >= 0).all()  # a warm-up, then each method

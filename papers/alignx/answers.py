@@ -10,10 +10,17 @@ Methods (what each answer is generated with; greedy decoding, the same max_new_t
   no_natural    ablation: the router without the natural term, its top expert, injected
   no_fractal    ablation: the router without the fractal term, its top expert, injected
   no_injection  ablation: the calibrated router's top expert trained and queried without injection
-Routing is hard (the top gate's expert answers alone): pluralign's reading of "route to the
-calibrated expert" (README). Two methods that route a prompt to the same expert ask the same
+  topk_moe      the top-k LoRA-MoE baseline: the softmax router's k largest gates, renormalised, as
+                the weights of a mixture of the experts' LoRA updates (GenerateRequest.adapter_weights),
+                prompt injected with the top expert's axis
+Routing is hard for the routers (the top gate's expert answers alone): pluralign's reading of "route
+to the calibrated expert" (README). Two methods that route a prompt to the same expert ask the same
 request, which the call cache answers once.
 Output (Parquet): backbone, method, prompt_id, axis, expert, adapter, answer.
+
+Efficiency (--efficiency-prompts N): the first N test prompts answered again by the backend itself
+(no cache), in this process, by AlignX and by the top-k MoE (and the bare backbone for scale), each
+timed; peak accelerator memory where there is one (torch.cuda), none on a CPU.
 """
 from __future__ import annotations
 
@@ -23,21 +30,26 @@ from papers.core.llm.types import GenerateRequest, Sampling
 
 from .data import AXES
 from .inject import expert_chat
+from .router import top_k_gates
 from .routing import GATES
 
 ROUTED = {"softmax": "softmax", "alignx": "alignx", "no_natural": "no_natural", "no_fractal": "no_fractal",
           "no_injection": "alignx"}  # method: the router it follows
-METHODS = ("base", "sft", *ROUTED)
+METHODS = ("base", "sft", *ROUTED, "topk_moe")
+TIMED = ("base", "alignx", "topk_moe")
 COLUMNS = ["method", "prompt_id", "axis", "expert", "adapter", "request"]
 
 
-def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, sampling: Sampling) -> pd.DataFrame:
+def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, sampling: Sampling,
+                    top_k: int = 2) -> pd.DataFrame:
     """COLUMNS: one GenerateRequest per (method, test prompt); `expert` is the routed axis ("" for base
-    and sft)."""
+    and sft; the top expert for topk_moe, whose `adapter` lists the mixture, e.g. "helpful:0.7+honest:0.3")."""
     if not isinstance(test, pd.DataFrame) or not isinstance(gates, pd.DataFrame):
         raise TypeError("method_requests takes the test prompts and the router gates as DataFrames")
     top = {(r.router, r.prompt_id): AXES[int(r.top)]
            for r in gates.assign(top=gates[GATES].to_numpy().argmax(axis=1)).itertuples(index=False)}
+    softmax = gates[gates["router"] == "softmax"]
+    mixture = dict(zip(softmax["prompt_id"], top_k_gates(softmax[GATES].to_numpy(), top_k).tolist()))
     rows = []
     for pid, axis, prompt in zip(test["prompt_id"], test["axis"], test["prompt"]):
         bare = expert_chat(prompt, axis, "none")
@@ -52,12 +64,46 @@ def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, samp
             else:
                 chat, adapter = expert_chat(prompt, expert, template), expert
             rows.append((method, pid, axis, expert, adapter, GenerateRequest(chat, sampling, adapter=adapter)))
+        # every expert named, the dropped ones at weight 0: one mixture shape, so all rows share batches
+        weights = tuple(zip(AXES, map(float, mixture[pid])))
+        label = "+".join(f"{name}:{w:.3f}" for name, w in weights if w > 0)
+        rows.append(("topk_moe", pid, axis, top[("softmax", pid)], label,
+                     GenerateRequest(expert_chat(prompt, top[("softmax", pid)], template), sampling,
+                                     adapter_weights=weights)))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def time_methods(backend, requests: pd.DataFrame, n_prompts: int) -> pd.DataFrame:
+    """Seconds (and peak CUDA memory, nan on a CPU) for each method of TIMED to answer the same first
+    n_prompts test prompts through `backend` directly (no cache), one method after another."""
+    import time
+
+    import torch
+
+    prompts = list(dict.fromkeys(requests["prompt_id"]))[:n_prompts]
+    chosen = requests[requests["prompt_id"].isin(prompts)]
+    backend.generate([chosen["request"].iat[0]])  # warm-up: first-call allocations are not a method's
+    rows = []
+    for method in TIMED:
+        own = chosen[chosen["method"] == method]
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        start = time.perf_counter()
+        answer_all(backend, own)
+        seconds = time.perf_counter() - start
+        peak = torch.cuda.max_memory_allocated() / 2 ** 20 if torch.cuda.is_available() else float("nan")
+        rows.append({"method": method, "prompts": len(own), "seconds": seconds, "peak_memory_mb": peak})
+    return pd.DataFrame(rows)
+
+
 def answer_all(model, requests: pd.DataFrame) -> list[str]:
-    """The answers in the frame's order; asked grouped by adapter, so batches do not mix adapters."""
-    order = sorted(range(len(requests)), key=lambda i: (requests["adapter"].iat[i], i))
+    """The answers in the frame's order; asked grouped by adapter (a mixture by the adapters it
+    names), as the backend batches them, so a batch does not mix adapters."""
+    def group(i):
+        r = requests["request"].iat[i]
+        return r.adapter, tuple(name for name, _ in r.adapter_weights), i
+
+    order = sorted(range(len(requests)), key=group)
     answers = model.generate([requests["request"].iat[i] for i in order])
     out = [""] * len(requests)
     for i, answer in zip(order, answers):
@@ -82,6 +128,9 @@ def main(argv=None) -> None:
     p.add_argument("--adapters", nargs="+", required=True, help=f"the adapter directories, named {ADAPTERS}")
     p.add_argument("--template", required=True)
     p.add_argument("--max-new-tokens", type=int, required=True)
+    p.add_argument("--top-k", type=int, required=True, help="experts mixed by the top-k LoRA-MoE baseline")
+    p.add_argument("--efficiency-prompts", type=int, required=True, help="test prompts timed per method")
+    p.add_argument("--out-efficiency", required=True)
     p.add_argument("--cache", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True)
@@ -92,11 +141,15 @@ def main(argv=None) -> None:
     log = setup_logging()
     table = pd.read_parquet(a.axes)
     test = table[table["split"] == "test"]
-    requests = method_requests(test, pd.read_parquet(a.gates), a.template, Sampling(max_new_tokens=a.max_new_tokens))
+    requests = method_requests(test, pd.read_parquet(a.gates), a.template, Sampling(max_new_tokens=a.max_new_tokens),
+                               a.top_k)
     entry = json.dumps({**json.loads(a.base), "adapters": adapters})
     model = open_model(entry, a.cache, a.threads, desc=f"{a.backbone} answers")
     answers = requests.drop(columns="request").assign(answer=answer_all(model, requests))
     write_parquet(a.out, answers.assign(backbone=a.backbone)[["backbone", *answers.columns]])
+    timing = time_methods(model.backend, requests, a.efficiency_prompts)
+    write_parquet(a.out_efficiency, timing.assign(backbone=a.backbone)[["backbone", *timing.columns]])
+    log.info("efficiency:\n%s", timing.to_string())
     log.info("%d answers (%d methods x %d test prompts), %d model calls", len(answers), len(METHODS), len(test),
              model.calls)
 

@@ -41,7 +41,8 @@ def table_router_calibration(gates: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- the methods' answers, judged
 
 MAIN_METHODS = {"base": "trivial baseline: the backbone, no adapter", "sft": "baseline: multi-objective SFT",
-                "softmax": "baseline: uncalibrated softmax router", "alignx": "AlignX (MoCaE)"}
+                "softmax": "baseline: uncalibrated softmax router", "topk_moe": "baseline: top-k LoRA MoE",
+                "alignx": "AlignX (MoCaE)"}
 ABLATION_METHODS = {"alignx": "AlignX (MoCaE)", "no_injection": "without injection",
                     "no_natural": "without the natural term", "no_fractal": "without the fractal term"}
 
@@ -83,3 +84,21 @@ def table_main_results(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.Da
 def table_ablations(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
     """AlignX against itself without injection and without each calibration term, same columns."""
     return _method_table(judgments, ABLATION_METHODS, threshold)
+
+
+def table_efficiency(timings: pd.DataFrame) -> pd.DataFrame:
+    """Per backbone and timed method: seconds per prompt, and peak accelerator memory (nan on a CPU),
+    each relative to the top-k LoRA MoE (AlignX's latency change is the paper's "lower latency than
+    prior MoEs"); the bare backbone is the floor."""
+    if not isinstance(timings, pd.DataFrame):
+        raise TypeError(f"timings must be a DataFrame, got {type(timings).__name__}")
+    rows = []
+    for backbone, own in timings.groupby("backbone", sort=False):
+        moe = own.set_index("method").loc["topk_moe"]
+        for r in own.itertuples(index=False):
+            per_prompt, moe_per_prompt = r.seconds / r.prompts, moe["seconds"] / moe["prompts"]
+            rows.append({"backbone": backbone, "method": r.method, "prompts": r.prompts,
+                         "seconds_per_prompt": per_prompt, "latency_vs_moe": per_prompt / moe_per_prompt - 1,
+                         "peak_memory_mb": r.peak_memory_mb,
+                         "memory_vs_moe": r.peak_memory_mb / moe["peak_memory_mb"] - 1})
+    return pd.DataFrame(rows)

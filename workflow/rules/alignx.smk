@@ -144,7 +144,7 @@ rule alignx_fit_routers:
 
 
 rule alignx_generate_answers:
-    """Every method's test answers on one backbone, every adapter loaded once (hard routing)."""
+    """Every method's test answers on one backbone, every adapter loaded once; AlignX and the MoE timed."""
     input:
         axes=rules.alignx_prepare_axes.output.axes,
         gates=rules.alignx_fit_routers.output.gates,
@@ -152,6 +152,7 @@ rule alignx_generate_answers:
         model=get_model_input("{backbone}"),
     output:
         answers=f"{AX_OUT}/answers/{{backbone}}.parquet",
+        efficiency=f"{AX_OUT}/efficiency/{{backbone}}.parquet",
     log:
         "results/logs/alignx/generate_answers_{backbone}.log",
     benchmark:
@@ -160,6 +161,8 @@ rule alignx_generate_answers:
         base=get_model_entry("{backbone}"),
         template=AX["template"],
         max_new_tokens=AX["answer_tokens"],
+        top_k=AX["moe_top_k"],
+        efficiency_prompts=AX["efficiency_prompts"],
         cache=config["cache"],
     threads: FANOUT_THREADS
     resources:
@@ -173,8 +176,9 @@ rule alignx_generate_answers:
     shell:
         "python -m papers.alignx.answers --axes {input.axes} --gates {input.gates} --backbone {wildcards.backbone}"
         " --base {params.base:q} --adapters {input.adapters} --template {params.template}"
-        " --max-new-tokens {params.max_new_tokens} --cache {params.cache:q} --threads {threads}"
-        " --out {output.answers} > {log} 2>&1"
+        " --max-new-tokens {params.max_new_tokens} --top-k {params.top_k}"
+        " --efficiency-prompts {params.efficiency_prompts} --cache {params.cache:q} --threads {threads}"
+        " --out {output.answers} --out-efficiency {output.efficiency} > {log} 2>&1"
 
 
 AX_JUDGES = list(dict.fromkeys(AX["judges"].values()))
@@ -213,12 +217,14 @@ rule alignx_judge_answers:
 
 
 rule alignx_results:
-    """The main table (backbone x method) and the ablation table."""
+    """The main table (backbone x method), the ablation table and the efficiency table."""
     input:
         judgments=rules.alignx_judge_answers.output.judgments,
+        efficiency=expand(rules.alignx_generate_answers.output.efficiency, backbone=AX["backbones"]),
     output:
         main=multiext(f"{AX_OUT}/table_main_results", ".csv", ".md", ".tex"),
         ablations=multiext(f"{AX_OUT}/table_ablations", ".csv", ".md", ".tex"),
+        efficiency=multiext(f"{AX_OUT}/table_efficiency", ".csv", ".md", ".tex"),
     log:
         "results/logs/alignx/results.log",
     benchmark:
@@ -228,6 +234,7 @@ rule alignx_results:
         scale=get_scale,
         main=get_stem("main"),
         ablations=get_stem("ablations"),
+        efficiency=get_stem("efficiency"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -236,7 +243,8 @@ rule alignx_results:
         "../../envs/main.yaml"
     shell:
         "python -m papers.alignx.results --judgments {input.judgments} --threshold {params.threshold}"
-        " --scale {params.scale} --main-table {params.main} --ablation-table {params.ablations} > {log} 2>&1"
+        " --efficiency {input.efficiency} --scale {params.scale} --main-table {params.main}"
+        " --ablation-table {params.ablations} --efficiency-table {params.efficiency} > {log} 2>&1"
 
 
 rule alignx_all:
