@@ -156,13 +156,17 @@ def test_main_table_by_hand():
     assert main.at["alignx", "violations"] == 0.25 and main.at["base", "violations"] == 0.75
     assert main.at["alignx", "true_info"] == 0.5 and main.at["alignx", "true_info_n"] == 4
     assert main.at["alignx", "win_rate_low"] < 0.625 < main.at["alignx", "win_rate_high"]
+    assert main.at["alignx", "win_rate_vs_base"] == pytest.approx(2.5 / 1.5 - 1)
+    assert main.at["alignx", "violations_vs_base"] == pytest.approx(0.25 / 0.75 - 1)
+    assert main.at["base", "true_info_vs_base"] == 0.0
     ablations = table_ablations(pd.DataFrame(rows))
     assert ablations["method"].tolist() == ["alignx", "no_injection", "no_natural", "no_fractal"]
 
 
 def test_efficiency_table_by_hand():
     timings = pd.DataFrame({"backbone": "m", "method": ["base", "alignx", "topk_moe"], "prompts": 4,
-                            "seconds": [2.0, 3.0, 4.0], "peak_memory_mb": [100.0, 120.0, 150.0]})
+                            "seconds": [2.0, 3.0, 4.0], "peak_memory_mb": [100.0, 120.0, 150.0],
+                            "memory": "cuda allocated"})
     table = table_efficiency(timings).set_index("method")
     assert table.at["alignx", "seconds_per_prompt"] == 0.75
     assert table.at["alignx", "latency_vs_moe"] == pytest.approx(-0.25)
@@ -188,3 +192,13 @@ def test_timing_answers_the_same_prompts_for_every_timed_method():
     timing = time_methods(backend, requests, 1)
     assert timing["method"].tolist() == list(TIMED) and timing["prompts"].tolist() == [1, 1, 1]
     assert backend.calls == [1, 1, 1, 1] and (timing["seconds"] >= 0).all()  # a warm-up, then each method
+    assert (timing["peak_memory_mb"] >= 0).all()
+
+
+def test_peak_rss_sees_an_allocation():
+    from papers.alignx.answers import PeakRSS
+
+    with PeakRSS() as rss:
+        block = np.ones(64 * 2 ** 20 // 8)  # 64 MB, touched
+        del block
+    assert rss.mb > 40

@@ -74,11 +74,21 @@ def _method_table(judgments: pd.DataFrame, methods: dict, threshold: float) -> p
     return pd.DataFrame(rows)
 
 
+RELATIVE = ("win_rate", "violations", "true_info")
+
+
 def table_main_results(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
     """Backbone x method: the Alpaca win rate against the reference (ties 0.5), the BeaverTails
     violation rate (P(unsafe) >= threshold) and TruthfulQA % True*Info, each with its 95% Wilson
-    interval and count; the base model (no adapter) is the trivial baseline in the first row."""
-    return _method_table(judgments, MAIN_METHODS, threshold)
+    interval and count, and each relative to the base model of the same backbone (<measure>_vs_base
+    = value / base value - 1: the paper's "+171.5% win rate" form; nan where the base value is 0);
+    the base model (no adapter) is the trivial baseline in the first row."""
+    table = _method_table(judgments, MAIN_METHODS, threshold)
+    base = table[table["method"] == "base"].set_index("backbone")
+    for measure in RELATIVE:
+        reference = table["backbone"].map(base[measure]).replace(0.0, np.nan)
+        table[f"{measure}_vs_base"] = table[measure] / reference - 1
+    return table
 
 
 def table_ablations(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
@@ -87,9 +97,10 @@ def table_ablations(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataF
 
 
 def table_efficiency(timings: pd.DataFrame) -> pd.DataFrame:
-    """Per backbone and timed method: seconds per prompt, and peak accelerator memory (nan on a CPU),
-    each relative to the top-k LoRA MoE (AlignX's latency change is the paper's "lower latency than
-    prior MoEs"); the bare backbone is the floor."""
+    """Per backbone and timed method: seconds per prompt and peak memory (answers.time_methods: the
+    accelerator's, or the resident memory a CPU run added), each relative to the top-k LoRA MoE
+    (AlignX's changes are the paper's "lower latency and memory than prior MoEs"); the bare backbone
+    is the floor."""
     if not isinstance(timings, pd.DataFrame):
         raise TypeError(f"timings must be a DataFrame, got {type(timings).__name__}")
     rows = []
@@ -99,6 +110,6 @@ def table_efficiency(timings: pd.DataFrame) -> pd.DataFrame:
             per_prompt, moe_per_prompt = r.seconds / r.prompts, moe["seconds"] / moe["prompts"]
             rows.append({"backbone": backbone, "method": r.method, "prompts": r.prompts,
                          "seconds_per_prompt": per_prompt, "latency_vs_moe": per_prompt / moe_per_prompt - 1,
-                         "peak_memory_mb": r.peak_memory_mb,
+                         "peak_memory_mb": r.peak_memory_mb, "memory": r.memory,
                          "memory_vs_moe": r.peak_memory_mb / moe["peak_memory_mb"] - 1})
     return pd.DataFrame(rows)
