@@ -50,15 +50,14 @@ def test_each_method_asks_its_adapter_with_its_prompt_form():
     # Routers that agree ask the very same request: the cache answers it once.
     assert got[("alignx", "helpful-1")].request == got[("no_fractal", "helpful-1")].request
     assert {r.request.sampling.max_new_tokens for r in requests.itertuples()} == {8}
-    # top-k MoE: the softmax router's two largest gates, renormalised, every expert named
+    # top-k MoE: the softmax router's two largest gates, renormalised; only those experts are named
     moe = got[("topk_moe", "honest-1")]
     assert moe.request.adapter == "" and moe.expert == "harmless"
     names, weights = zip(*moe.request.adapter_weights)
-    assert names == ("helpful", "harmless", "honest") and weights == pytest.approx((0.0, 2 / 3, 1 / 3))
+    assert names == ("harmless", "honest") and weights == pytest.approx((2 / 3, 1 / 3))
     assert moe.adapter == "harmless:0.667+honest:0.333"
     assert moe.request.messages == (("user", inject("Is the earth flat?", "harmless", "axis_tag")),)
-    assert got[("topk_moe", "helpful-1")].request.adapter_weights == (("helpful", 0.8 / 0.9), ("harmless", 0.1 / 0.9),
-                                                                      ("honest", 0.0))
+    assert got[("topk_moe", "helpful-1")].request.adapter_weights == (("helpful", 0.8 / 0.9), ("harmless", 0.1 / 0.9))
     with pytest.raises(ValueError, match="no gates"):
         method_requests(TEST, _gates().iloc[1:], "axis_tag", Sampling())
 

@@ -43,7 +43,8 @@ COLUMNS = ["method", "prompt_id", "axis", "expert", "adapter", "request"]
 def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, sampling: Sampling,
                     top_k: int = 2) -> pd.DataFrame:
     """COLUMNS: one GenerateRequest per (method, test prompt); `expert` is the routed axis ("" for base
-    and sft; the top expert for topk_moe, whose `adapter` lists the mixture, e.g. "helpful:0.7+honest:0.3")."""
+    and sft; the top expert for topk_moe, whose `adapter` column spells the mixture, e.g.
+    "helpful:0.700+honest:0.300")."""
     if not isinstance(test, pd.DataFrame) or not isinstance(gates, pd.DataFrame):
         raise TypeError("method_requests takes the test prompts and the router gates as DataFrames")
     top = {(r.router, r.prompt_id): AXES[int(r.top)]
@@ -64,9 +65,9 @@ def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, samp
             else:
                 chat, adapter = expert_chat(prompt, expert, template), expert
             rows.append((method, pid, axis, expert, adapter, GenerateRequest(chat, sampling, adapter=adapter)))
-        # every expert named, the dropped ones at weight 0: one mixture shape, so all rows share batches
-        weights = tuple(zip(AXES, map(float, mixture[pid])))
-        label = "+".join(f"{name}:{w:.3f}" for name, w in weights if w > 0)
+        # only the k kept experts are named: the others are not computed, as in a top-k MoE
+        weights = tuple((name, float(w)) for name, w in zip(AXES, mixture[pid]) if w > 0)
+        label = "+".join(f"{name}:{w:.3f}" for name, w in weights)
         rows.append(("topk_moe", pid, axis, top[("softmax", pid)], label,
                      GenerateRequest(expert_chat(prompt, top[("softmax", pid)], template), sampling,
                                      adapter_weights=weights)))
