@@ -191,13 +191,5 @@ def test_timing_answers_the_same_prompts_for_every_timed_method():
     timing = time_methods(backend, requests, 1)
     assert timing["method"].tolist() == list(TIMED) and timing["prompts"].tolist() == [1, 1, 1]
     assert backend.calls == [1, 1, 1, 1] and (timing["seconds"] >= 0).all()  # a warm-up, then each method
-    assert (timing["peak_memory_mb"] >= 0).all()
+    assert timing["peak_memory_mb"].isna().all() and set(timing["memory"]) == {"not measured on a CPU"}
 
-
-def test_peak_rss_sees_an_allocation():
-    from papers.alignx.answers import PeakRSS
-
-    with PeakRSS() as rss:
-        block = np.ones(64 * 2 ** 20 // 8)  # 64 MB, touched
-        del block
-    assert rss.mb > 40

@@ -20,7 +20,7 @@ Output (Parquet): backbone, method, prompt_id, axis, expert, adapter, answer.
 
 Efficiency (--efficiency-prompts N): the first N test prompts answered again by the backend itself
 (no cache), in this process, by AlignX and by the top-k MoE (and the bare backbone for scale), each
-timed, with its peak memory (the accelerator's, or on a CPU the resident memory it added).
+timed, with its peak accelerator memory (not measured on a CPU: time_methods).
 """
 from __future__ import annotations
 
@@ -74,41 +74,12 @@ def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, samp
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-class PeakRSS:
-    """The peak resident memory of this process above its level at entry, sampled every 5 ms by a
-    thread (/proc/self/statm; Linux): a CPU's stand-in for torch.cuda.max_memory_allocated."""
-
-    def __enter__(self):
-        import os
-        import threading
-
-        self.page_mb = os.sysconf("SC_PAGE_SIZE") / 2 ** 20
-        self.start = self.peak = self._rss()
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _rss(self) -> float:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * self.page_mb
-
-    def _sample(self):
-        while not self.done.wait(0.005):
-            self.peak = max(self.peak, self._rss())
-
-    def __exit__(self, *exc):
-        self.done.set()
-        self.thread.join()
-        self.peak = max(self.peak, self._rss())
-        self.mb = self.peak - self.start
-
-
 def time_methods(backend, requests: pd.DataFrame, n_prompts: int) -> pd.DataFrame:
     """Seconds and peak memory for each method of TIMED to answer the same first n_prompts test
-    prompts through `backend` directly (no cache), one method after another. Peak memory: the
-    accelerator's (torch.cuda.max_memory_allocated) where there is one, else the process's resident
-    memory above its level when the method started (PeakRSS)."""
+    prompts through `backend` directly (no cache), one method after another. Peak memory is the
+    accelerator's (torch.cuda.max_memory_allocated); on a CPU it is not measured (nan): the
+    process's resident memory was tried and did not move, as the allocator reuses what earlier
+    generations freed."""
     import time
 
     import torch
@@ -121,13 +92,12 @@ def time_methods(backend, requests: pd.DataFrame, n_prompts: int) -> pd.DataFram
         own = chosen[chosen["method"] == method]
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
-        with PeakRSS() as rss:
-            start = time.perf_counter()
-            answer_all(backend, own)
-            seconds = time.perf_counter() - start
-        peak = torch.cuda.max_memory_allocated() / 2 ** 20 if torch.cuda.is_available() else rss.mb
+        start = time.perf_counter()
+        answer_all(backend, own)
+        seconds = time.perf_counter() - start
+        peak = torch.cuda.max_memory_allocated() / 2 ** 20 if torch.cuda.is_available() else float("nan")
         rows.append({"method": method, "prompts": len(own), "seconds": seconds, "peak_memory_mb": peak,
-                     "memory": "cuda allocated" if torch.cuda.is_available() else "resident, above start"})
+                     "memory": "cuda allocated" if torch.cuda.is_available() else "not measured on a CPU"})
     return pd.DataFrame(rows)
 
 

@@ -98,7 +98,7 @@ def table_ablations(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataF
 
 def table_efficiency(timings: pd.DataFrame) -> pd.DataFrame:
     """Per backbone and timed method: seconds per prompt and peak memory (answers.time_methods: the
-    accelerator's, or the resident memory a CPU run added), each relative to the top-k LoRA MoE
+    accelerator's; nan on a CPU), each relative to the top-k LoRA MoE
     (AlignX's changes are the paper's "lower latency and memory than prior MoEs"); the bare backbone
     is the floor."""
     if not isinstance(timings, pd.DataFrame):
