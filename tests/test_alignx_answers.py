@@ -109,12 +109,27 @@ def test_pairwise_outcomes_follow_the_recorded_positions():
     judge = PairwiseJudge()
     rows = judge_helpful(judge, answers, TEST, seed=5)
     assert rows["value"].tolist() == [1.0, 0.0, 0.5]  # win, loss, identical to the reference: a tie
-    assert len(judge.requests) == 2 and all(r.options == PAIRWISE_OPTIONS for r in judge.requests)
+    assert len(judge.requests) == 4 and all(r.options == PAIRWISE_OPTIONS for r in judge.requests)
     expected = [model_first(f"m/{m}/helpful-1", 5) for m in ("base", "alignx", "sft")]
     assert rows["model_first"].tolist() == [float(f) for f in expected]
-    for request, first, answer in zip(judge.requests, expected, ("GOOD answer", "bad")):
+    # asked in the recorded order, then swapped
+    for request, first, answer in zip(judge.requests, [*expected[:2], *(not f for f in expected[:2])],
+                                      ("GOOD answer", "bad") * 2):
         a = request.messages[-1][1].split("## Output (a)\n")[1].split("\n\n")[0]
         assert a == (answer if first else "Ref haiku.")
+
+
+class FirstPositionJudge:
+    """Prefers output (a) whatever it reads (the mini judge did)."""
+
+    def score(self, requests):
+        return [[-1.0, -3.0] for _ in requests]
+
+
+def test_a_judge_biased_to_one_position_gives_ties_not_verdicts():
+    answers = pd.DataFrame({"backbone": "m", "method": ["base", "alignx"], "prompt_id": "helpful-1",
+                            "axis": "helpful", "answer": ["GOOD answer", "bad"]})
+    assert judge_helpful(FirstPositionJudge(), answers, TEST, seed=5)["value"].tolist() == [0.5, 0.5]
 
 
 class YesJudge:
