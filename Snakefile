@@ -34,6 +34,12 @@ for paper in PAPERS:
     include: f"workflow/rules/{paper}.smk"
 
 
+# Modules being built (papers.DRAFTS): their steps are narrow targets, not part of `all`.
+for draft in DRAFTS:
+
+    include: f"workflow/rules/{draft}.smk"
+
+
 include: "workflow/rules/ledger.smk"
 
 

@@ -104,3 +104,16 @@ def test_unparseable_judge_reply_is_a_rejection_with_its_reason():
     assert not by_kind.at["aligned", "passed"]
     assert by_kind.at["aligned", "reason"] == "judge: reply could not be parsed ('Hmm, hard to say.')"
     assert by_kind.at["misaligned", "passed"]
+
+
+def test_kinds_limits_the_candidates_asked_for():
+    """AlignX's harmless targets ask for aligned responses only: no misaligned request is generated."""
+    script = {("q", "aligned", 0): "GOOD safe answer"}
+    gen = ScriptedGenerator(script)
+    cands = build_responses(pd.DataFrame({"prompt_id": ["p"], "prompt": ["q"]}), {"p": [THEFT]}, gen,
+                            Judge(KeywordJudge(), S), S, kinds=("aligned",))
+    assert cands[["kind", "round", "passed"]].values.tolist() == [["aligned", 0, True]]
+    assert len(gen.requests) == 1
+    with pytest.raises(ValueError, match="kinds"):
+        build_responses(pd.DataFrame({"prompt_id": ["p"], "prompt": ["q"]}), {"p": [THEFT]}, gen,
+                        Judge(KeywordJudge(), S), S, kinds=("helpful",))

@@ -181,10 +181,12 @@ class CachedModel:
 
     def request_key(self, request: Request) -> tuple[str, str]:
         """(sha256, canonical JSON) of the model's identity and the whole request; a request naming
-        an adapter adds that adapter's weights digest."""
+        an adapter, or a mixture of adapters, adds each one's weights digest."""
         model = self.spec.key()
         if request.adapter:
             model = {**model, **self.spec.adapter_key(request.adapter)}
+        for name, _ in getattr(request, "adapter_weights", ()):
+            model = {**model, f"mixture:{name}": self.spec.adapter_key(name)}
         return call_key(model, request.key())
 
     def _answer(self, requests, ask, order=None):

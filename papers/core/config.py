@@ -3,7 +3,8 @@
     python -m papers.core.config config/config.yaml
 
 The schema is workflow/schemas/config.schema.yaml (the shared sections) with each paper's fragment
-workflow/schemas/<paper>.schema.yaml as the property of its section (papers.PAPERS lists the papers).
+workflow/schemas/<paper>.schema.yaml as the property of its section (papers.PAPERS lists the papers,
+papers.DRAFTS the modules being built).
 Every violation is listed with its place in the config ("construct.delta: 1.5 is greater than
 the maximum of 1"), then the cross-references the schema cannot express: every field the schema
 marks `x-registry-model` (through `$defs/model_name`, as a value or as a key) must name a model of
@@ -20,7 +21,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from papers import PAPERS
+from papers import DRAFTS, PAPERS
 
 from .io import UserError
 
@@ -36,7 +37,7 @@ def _where(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def load_schema(papers=PAPERS) -> dict:
+def load_schema(papers=PAPERS + DRAFTS) -> dict:
     """The shared schema with each paper's fragment as the (required) property of its section."""
     schema = yaml.safe_load(SCHEMA.read_text())
     for paper in papers:
@@ -45,7 +46,7 @@ def load_schema(papers=PAPERS) -> dict:
     return schema
 
 
-def paper_problems(config: dict, papers=PAPERS) -> list[str]:
+def paper_problems(config: dict, papers=PAPERS + DRAFTS) -> list[str]:
     """Each paper's own checks: problems(config) of papers/<paper>/config.py, where it has one."""
     problems = []
     for paper in papers:
@@ -54,7 +55,7 @@ def paper_problems(config: dict, papers=PAPERS) -> list[str]:
     return problems
 
 
-def config_problems(config: dict, papers=PAPERS) -> list[str]:
+def config_problems(config: dict, papers=PAPERS + DRAFTS) -> list[str]:
     schema = load_schema(papers)
     validator = jsonschema.Draft202012Validator(schema)
     problems = [f"{_where(e.absolute_path)}: {e.message}"

@@ -10,7 +10,7 @@ from collections import namedtuple
 
 from snakemake.utils import min_version
 
-from papers import PAPERS
+from papers import DRAFTS, PAPERS
 from papers.core.claims import load_claims
 from papers.core.config import validate_config
 

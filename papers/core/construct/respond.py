@@ -136,9 +136,12 @@ def rule_critique(reason: str) -> str:
 
 
 def build_responses(prompts: pd.DataFrame, domains_of: dict[str, list[Domain]], generator, judge: Judge,
-                    s: ResponseSettings) -> pd.DataFrame:
-    """Every candidate: prompt_id, kind, round, response, passed, reason, p_yes, critique."""
-    pending = [(pid, kind) for pid in prompts["prompt_id"] for kind in KINDS]
+                    s: ResponseSettings, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
+    """Every candidate: prompt_id, kind, round, response, passed, reason, p_yes, critique. `kinds`: the
+    candidates wanted per prompt (AlignX's harmless targets need only the aligned one)."""
+    if not isinstance(kinds, tuple) or not kinds or not set(kinds) <= set(KINDS):
+        raise ValueError(f"kinds must be a non-empty tuple of {KINDS}, got {kinds!r}")
+    pending = [(pid, kind) for pid in prompts["prompt_id"] for kind in kinds]
     text = dict(zip(prompts["prompt_id"], prompts["prompt"]))
     critique: dict[tuple[str, str], str] = {}
     rows = []

@@ -8,7 +8,9 @@
   while scoring (one request at a time, so no batchmates) keeps the entry's dtype.
 - adapters: a registry entry may name LoRA adapters (`adapters`, and `adapter` for requests naming
   none); all are loaded once onto the one base, and each group of requests runs with its own
-  adapter switched on (or every adapter off, for the bare base).
+  adapter switched on (or every adapter off, for the bare base). A generation request may instead
+  ask for a weighted mixture (`adapter_weights`): the named adapters on together, each row's
+  LoRA updates scaled by its own weights, so requests with different gates share a batch.
 - score: the prompt is run once; its KV cache is repeated across the K options, which are then
   scored in one batched forward. `score_naive` runs K full sequences instead: same numbers up to
   float error, kept as the reference for tests and benchmarks/bench_llm.py.
@@ -114,15 +116,40 @@ class HFBackend(PromptEncoding, Backend):
         model.set_adapter(name or DEFAULT_ADAPTER)
         return contextlib.nullcontext()
 
+    @contextlib.contextmanager
+    def _mixture(self, names: tuple[str, ...], weights: list[list[float]], model):
+        """Run `model` with every adapter of `names` on at once, row i's update of adapter j scaled
+        by weights[i][j]: a forward hook on each adapter's lora_B scales its output per row (the
+        update is lora_B(lora_A(x)) * scaling, so this scales the whole update)."""
+        for name in names:
+            self.spec.adapter_path(name)  # raises, naming the adapters the entry has
+        gates = torch.tensor(weights, dtype=torch.float32)
+        hooks = []
+        for module in model.modules():
+            lora_b = getattr(module, "lora_B", None)
+            if isinstance(lora_b, torch.nn.ModuleDict):
+                for j, name in enumerate(names):
+                    if name in lora_b:
+                        hooks.append(lora_b[name].register_forward_hook(
+                            lambda _m, _i, out, j=j: out * gates[:, j].to(out.dtype).view(-1, *[1] * (out.dim() - 1))))
+        model.base_model.set_adapter(list(names))
+        try:
+            yield
+        finally:
+            for hook in hooks:
+                hook.remove()
+            model.set_adapter(names[0])  # one adapter active again, as _adapter expects
+
     # -- generation --------------------------------------------------------------------------------
     @torch.inference_mode()
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
         out: list[str | None] = [None] * len(requests)
         by_setting: dict = {}
         for i, r in enumerate(requests):
-            by_setting.setdefault((r.adapter, r.sampling), []).append(i)
+            mixture = tuple(name for name, _ in r.adapter_weights)
+            by_setting.setdefault((r.adapter, mixture, r.sampling), []).append(i)
         pad = self.tokenizer.pad_token_id
-        for (adapter, sampling), idx in by_setting.items():
+        for (adapter, mixture, sampling), idx in by_setting.items():
             for chunk in _batches(idx, self.spec.batch_size):
                 inputs = self.batch_inputs([requests[i].messages for i in chunk], sampling.max_new_tokens)
                 width = inputs["input_ids"].shape[1]
@@ -132,7 +159,9 @@ class HFBackend(PromptEncoding, Backend):
                     seeds = [request_seed(requests[i]) for i in chunk]
                     kwargs["logits_processor"] = LogitsProcessorList(
                         [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
-                with self._adapter(adapter, self.generator):
+                weights = [[w for _, w in requests[i].adapter_weights] for i in chunk]
+                with self._mixture(mixture, weights, self.generator) if mixture else \
+                        self._adapter(adapter, self.generator):
                     gen = self.generator.generate(**inputs, **kwargs)
                 texts = self.tokenizer.batch_decode(gen[:, width:].cpu(), skip_special_tokens=True)
                 for i, text in zip(chunk, texts):

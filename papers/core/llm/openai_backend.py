@@ -126,6 +126,8 @@ class OpenAIBackend(Backend):
         return self._map(self._generate_one, list(requests))
 
     def _generate_one(self, r: GenerateRequest) -> str:
+        if r.adapter_weights:
+            self._cannot("mix LoRA adapters (adapter_weights): use the hf backend")
         s = r.sampling
         kwargs: dict = {"max_tokens": s.max_new_tokens}
         if s.greedy:

@@ -6,7 +6,8 @@ controls batching (the lm-evaluation-harness shape). Three kinds of request:
 - GenerateRequest: a continuation of the chat;
 - ScoreRequest: the log-likelihood of each option as the assistant's reply;
 - EmbedRequest: a vector for one text or one image.
-A request may name one of its model's LoRA adapters (`adapter`); the cache keys on its weights.
+A request may name one of its model's LoRA adapters (`adapter`), or a generation request a weighted
+mixture of them (`adapter_weights`); the cache keys on their weights.
 
 `key()` of a request is what can change its answer, in canonical JSON form; an image enters the key
 as the sha256 of its decoded pixels (mode, size, bytes) and its format, so the same picture saved
@@ -159,16 +160,35 @@ def _with_adapter(key: dict, adapter: str) -> dict:
 
 @dataclass(frozen=True)
 class GenerateRequest:
-    """Generate one continuation of `messages`; `sample_index` tells repeated samples apart."""
+    """Generate one continuation of `messages`; `sample_index` tells repeated samples apart.
+    `adapter_weights` asks for a mixture of the model's LoRA adapters instead of one: every named
+    adapter on at once, each one's low-rank update scaled by its weight (a LoRA mixture of experts
+    with per-request gates)."""
 
     messages: Chat
     sampling: Sampling = field(default_factory=Sampling)
     sample_index: int = 0
     adapter: str = ""
+    adapter_weights: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.adapter_weights, tuple) or not all(
+                isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and p[0]
+                and isinstance(p[1], (int, float)) and not isinstance(p[1], bool) for p in self.adapter_weights):
+            raise TypeError(f"adapter_weights must be a tuple of (adapter name, weight) pairs, got "
+                            f"{self.adapter_weights!r}")
+        if self.adapter_weights and self.adapter:
+            raise ValueError("a request names one adapter or a mixture of adapters (adapter_weights), not both")
+        names = [name for name, _ in self.adapter_weights]
+        if len(set(names)) != len(names):
+            raise ValueError(f"adapter_weights names an adapter twice: {names}")
 
     def key(self) -> dict:
-        return _with_adapter({"kind": "generate", "messages": messages_key(self.messages),
-                              "sampling": self.sampling.key(), "sample_index": self.sample_index}, self.adapter)
+        key = _with_adapter({"kind": "generate", "messages": messages_key(self.messages),
+                             "sampling": self.sampling.key(), "sample_index": self.sample_index}, self.adapter)
+        if self.adapter_weights:  # no mixture adds nothing, so other requests key as they always did
+            key["adapter_weights"] = [[name, float(w)] for name, w in self.adapter_weights]
+        return key
 
     def answer_problem(self, answer) -> str:
         return "" if isinstance(answer, str) else f"a generated answer must be text, got {type(answer).__name__}"

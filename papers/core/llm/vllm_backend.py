@@ -110,6 +110,8 @@ class VLLMBackend(PromptEncoding, Backend):
 
         prompts, params = [], []
         for r in requests:
+            if r.adapter_weights:
+                self._cannot("mix LoRA adapters (adapter_weights): use the hf backend")
             s = r.sampling
             if s.greedy:
                 p = SamplingParams(temperature=0.0, max_tokens=s.max_new_tokens)
