@@ -5,7 +5,7 @@
 Machines of one kind differ (an idle one here classified the pool at 8-9 s per batch, another at
 half that), so the mini DAG's budget is held in a unit that travels: a run's time divided by this
 workload's time on the same machine, measured just before the run. The workload is what the DAG
-spends its time on: SmolLM2 (bf16, 2 threads) scoring 24 prompts against the 14 safety domain names
+spends its time on: SmolLM2 (float32, as the mini registry runs it; 2 threads) scoring 24 prompts against the 14 safety domain names
 with the shared prompt cache, then 32 decoding steps of a batch of 16 (one new token each, over a
 growing KV cache), a fixed amount of work whatever the model would say. The best of three repeats is
 reported (the least disturbed by other processes).
@@ -40,7 +40,7 @@ def reference_seconds(repeats: int = 3, threads: int = 2) -> float:
     if not (MODEL / "config.json").exists():
         raise SystemExit(f"{MODEL} is missing: run `make models` first")
     torch.set_num_threads(threads)
-    backend = load_backend(ModelSpec(backend="hf", model=str(MODEL), dtype="bfloat16", batch_size=16))
+    backend = load_backend(ModelSpec(backend="hf", model=str(MODEL), dtype="float32", batch_size=16))
     scoring = [ScoreRequest(user(p, system="Which domain does this request concern?"), OPTIONS) for p in PROMPTS]
     prompt = torch.tensor([backend.encode_prompt(user(p))[:48] for p in PROMPTS[:16]])
     best = float("inf")

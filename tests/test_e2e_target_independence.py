@@ -2,8 +2,8 @@
 
 An outside review found paper 3's numbers differ between `snakemake demo_safetybench_all` and the
 whole DAG from the same empty cache: requests shared between modules were first answered in other
-batches, and a bf16 answer depends on its batchmates' padding. The mini registry generates in float32
-(`options.generate_dtype`), where it does not; scoring runs one request at a time. This test runs one
+batches, and a bf16 answer depends on its batchmates' padding. The mini registry runs in float32, where
+it does not; scoring runs one request at a time. This test runs one
 module alone from an empty cache and compares its files with the same module's in the whole tiny DAG
 (the session fixture `dag_run`).
 """
