@@ -142,14 +142,21 @@ def load_memes(path: str | Path, languages: list[str], countries: list[str]) -> 
     return frame
 
 
+def add_scope_args(p, memes: bool = True) -> None:
+    """The options every step of the module shares: the languages, the countries (and the memes table)."""
+    p.add_argument("--languages", nargs="+", required=True, help="caption languages, en first")
+    p.add_argument("--countries", nargs="+", required=True, help="the annotators' countries")
+    if memes:
+        p.add_argument("--memes", required=True, help="the memes table of the data step")
+
+
 def main(argv=None) -> None:
     from papers.core.cli import parser, setup_logging
     from papers.core.io import write_parquet
     from papers.core.vision.memes import load_memes as load_vision_memes
 
     p = parser(__doc__)
-    p.add_argument("--languages", nargs="+", required=True)
-    p.add_argument("--countries", nargs="+", required=True)
+    add_scope_args(p, memes=False)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--multi3hate", help="the released Multi3Hate data folder (paper scale)")
     source.add_argument("--vision-memes", help="the vision core's rendered meme table (mini scale)")

@@ -132,20 +132,16 @@ def load_captions(path, languages: list[str]) -> pd.DataFrame:
 def main(argv=None) -> None:
     import json
 
-    from papers.core.cli import open_model, parser, setup_logging
+    from papers.core.cli import add_model_args, open_model, parser, setup_logging
     from papers.core.io import write_parquet
 
-    from .data import load_memes
+    from .data import add_scope_args, load_memes
 
     p = parser(__doc__)
-    p.add_argument("--memes", required=True)
+    add_scope_args(p)
     p.add_argument("--captions", required=True)
-    p.add_argument("--languages", nargs="+", required=True)
-    p.add_argument("--countries", nargs="+", required=True)
-    p.add_argument("--lvlm", required=True, metavar="JSON", help="the LVLM's registry entry as JSON, with its name")
+    add_model_args(p, "lvlm")
     p.add_argument("--name", required=True, help="the LVLM's registry name (the tables' model column)")
-    p.add_argument("--cache", required=True)
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threshold", type=float, default=0.5)
     p.add_argument("--out", required=True)

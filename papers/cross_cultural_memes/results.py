@@ -15,7 +15,7 @@ def main(argv=None) -> None:
     from papers.core.report.figures import save_figure
     from papers.core.report.tables import write_table
 
-    from .data import load_memes
+    from .data import add_scope_args, load_memes
     from .evaluate import load_captions
     from .figures import figure_agreement, figure_setting_deltas
     from .tables import (table_agreement, table_axis_effects, table_f1_settings, table_setting_deltas,
@@ -23,10 +23,8 @@ def main(argv=None) -> None:
 
     p = parser(__doc__)
     p.add_argument("--scores", nargs="+", required=True, help="one Parquet file per LVLM (evaluate.py)")
-    p.add_argument("--memes", required=True)
+    add_scope_args(p)
     p.add_argument("--captions", required=True)
-    p.add_argument("--languages", nargs="+", required=True)
-    p.add_argument("--countries", nargs="+", required=True)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--scale", required=True)
     for name in ("f1", "deltas", "effects", "agreement", "translation", "deltas-figure", "agreement-figure"):

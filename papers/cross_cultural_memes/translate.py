@@ -93,19 +93,15 @@ def caption_table(memes: pd.DataFrame, languages: list[str], translator, embedde
 
 
 def main(argv=None) -> None:
-    from papers.core.cli import open_model, parser, setup_logging
+    from papers.core.cli import add_model_args, open_model, parser, setup_logging
     from papers.core.io import write_parquet
 
-    from .data import load_memes
+    from .data import add_scope_args, load_memes
 
     p = parser(__doc__)
-    p.add_argument("--memes", required=True)
-    p.add_argument("--languages", nargs="+", required=True)
-    p.add_argument("--countries", nargs="+", required=True)
-    p.add_argument("--translator", required=True, metavar="JSON", help="its registry entry as JSON")
+    add_scope_args(p)
+    add_model_args(p, "translator")
     p.add_argument("--embedder", required=True, metavar="JSON", help="its registry entry as JSON")
-    p.add_argument("--cache", required=True)
-    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-new-tokens", type=int, default=40)
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
