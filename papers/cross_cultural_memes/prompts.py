@@ -35,18 +35,15 @@ QUESTIONS = {
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "hi": "Hindi", "zh": "Chinese"}
 
-# Three short meme-like sentences in every language, the few-shot examples of the translator (the
-# same sentences both ways: English -> X for the mini captions, X -> English for translate-then-detect).
+# Two short meme-like sentences in every language, the few-shot examples of the translator (the same
+# sentences both ways: English -> X for the mini captions, X -> English for translate-then-detect).
+# Two, not more: the prompt is run for every caption, and its length is most of the translation's cost.
 EXAMPLES = {
-    "en": ["When you finally finish your homework.", "Nobody: my cat at 3 am.",
-           "They said it would be easy."],
-    "de": ["Wenn du endlich deine Hausaufgaben fertig hast.", "Niemand: meine Katze um 3 Uhr morgens.",
-           "Sie sagten, es wäre einfach."],
-    "es": ["Cuando por fin terminas tu tarea.", "Nadie: mi gato a las 3 de la mañana.",
-           "Dijeron que sería fácil."],
-    "hi": ["जब तुम आखिरकार अपना होमवर्क खत्म कर लेते हो।", "कोई नहीं: सुबह 3 बजे मेरी बिल्ली।",
-           "उन्होंने कहा था कि यह आसान होगा।"],
-    "zh": ["当你终于写完作业的时候。", "没有人：凌晨三点的我的猫。", "他们说这会很容易。"],
+    "en": ["When you finally finish your homework.", "Nobody: my cat at 3 am."],
+    "de": ["Wenn du endlich deine Hausaufgaben fertig hast.", "Niemand: meine Katze um 3 Uhr morgens."],
+    "es": ["Cuando por fin terminas tu tarea.", "Nadie: mi gato a las 3 de la mañana."],
+    "hi": ["जब तुम आखिरकार अपना होमवर्क खत्म कर लेते हो।", "कोई नहीं: सुबह 3 बजे मेरी बिल्ली।"],
+    "zh": ["当你终于写完作业的时候。", "没有人：凌晨三点的我的猫。"],
 }
 
 

@@ -45,11 +45,12 @@ def translation_status(source: str, translation: str) -> str:
     return "ok" if LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1] else "length"
 
 
-def translate(model, texts: list[str], source: str, target: str, max_new_tokens: int) -> list[str]:
-    """Each text translated by `model` (greedy, one batched cached call for all of them)."""
-    turns = translation_turns(source, target)
-    requests = [GenerateRequest(chat(*turns, ("user", text)), Sampling(max_new_tokens=max_new_tokens))
-                for text in texts]
+def translate(model, jobs: list[tuple[str, str, str]], max_new_tokens: int) -> list[str]:
+    """Each (text, source language, target language) translated by `model`, greedy, in one batched cached
+    call: decoding on a CPU reads every weight once per step whatever the batch, so one call for all
+    languages costs little more than one per language."""
+    requests = [GenerateRequest(chat(*translation_turns(source, target), ("user", text)),
+                                Sampling(max_new_tokens=max_new_tokens)) for text, source, target in jobs]
     # A base model's reply may run on past the translation; the first line is the translation.
     return [answer.strip().split("\n")[0].strip() for answer in model.generate(requests)]
 
@@ -65,6 +66,12 @@ def caption_table(memes: pd.DataFrame, languages: list[str], translator, embedde
     if not isinstance(memes, pd.DataFrame):
         raise TypeError(f"memes must be a DataFrame, got {type(memes).__name__}")
     english = [str(t) for t in memes["caption_en"]]
+    others = [lang for lang in languages if lang != "en"]
+    given = {lang: [str(t) for t in memes[f"caption_{lang}"]] for lang in others if f"caption_{lang}" in memes.columns}
+    missing = [lang for lang in others if lang not in given]
+    made = iter(translate(translator, [(t, "en", lang) for lang in missing for t in english], max_new_tokens))
+    native = {lang: given[lang] if lang in given else [next(made) for _ in english] for lang in others}
+    back = iter(translate(translator, [(t, lang, "en") for lang in others for t in native[lang]], max_new_tokens))
     frames = []
     for lang in languages:
         if lang == "en":
@@ -72,22 +79,19 @@ def caption_table(memes: pd.DataFrame, languages: list[str], translator, embedde
                                         "caption_status": "source", "back_translation": english,
                                         "back_status": "source"}))
             continue
-        if f"caption_{lang}" in memes.columns:
-            native, status = [str(t) for t in memes[f"caption_{lang}"]], ["dataset"] * len(memes)
-        else:
-            native = translate(translator, english, "en", lang, max_new_tokens)
-            status = [translation_status(s, t) for s, t in zip(english, native)]
-        back = translate(translator, native, lang, "en", max_new_tokens)
-        frames.append(pd.DataFrame({"id": memes["id"], "language": lang, "caption": native,
-                                    "caption_status": status, "back_translation": back,
-                                    "back_status": [translation_status(s, t) for s, t in zip(native, back)]}))
+        status = (["dataset"] * len(memes) if lang in given
+                  else [translation_status(s, t) for s, t in zip(english, native[lang])])
+        backs = [next(back) for _ in english]
+        frames.append(pd.DataFrame({"id": memes["id"], "language": lang, "caption": native[lang],
+                                    "caption_status": status, "back_translation": backs,
+                                    "back_status": [translation_status(s, t) for s, t in zip(native[lang], backs)]}))
     table = pd.concat(frames, ignore_index=True)
     originals = embed(embedder, english)
-    backs = embed(embedder, list(table["back_translation"]))
+    vectors = embed(embedder, list(table["back_translation"]))
     reference = np.tile(originals, (len(languages), 1))
-    table["similarity"] = cosine_rows(reference, backs).astype(np.float64).round(6)
+    table["similarity"] = cosine_rows(reference, vectors).astype(np.float64).round(6)
     # The floor a back-translation must beat: its cosine to the English caption of the next meme.
-    table["unrelated_similarity"] = cosine_rows(np.roll(reference, -1, axis=0), backs).astype(np.float64).round(6)
+    table["unrelated_similarity"] = cosine_rows(np.roll(reference, -1, axis=0), vectors).astype(np.float64).round(6)
     table.loc[table["language"] == "en", "similarity"] = 1.0
     return table
 
