@@ -235,6 +235,21 @@ def get_clip_dir():
     return config["models"][config["vision"]["clip"]["model"]]["model"] if is_clip_trained() else "results/vision/models/none"
 
 
+def is_lvlm_trained():
+    """Whether the DAG trains a vision-language model (mini scale: config vision.lvlm)."""
+    return "lvlm" in config["vision"]
+
+
+def get_lvlm_dir():
+    """The directory of the LVLM trained in the DAG: its registry entry's `model`."""
+    return config["models"][config["vision"]["lvlm"]["model"]]["model"] if is_lvlm_trained() else "results/vision/models/none"
+
+
+def get_lvlm_language_model():
+    """The directory of the trained LVLM's frozen language model (its registry entry's `model`)."""
+    return config["models"][config["vision"]["lvlm"]["language_model"]]["model"]
+
+
 # -- Mis-Align Bench (workflow/rules/misalign_bench.smk) ---------------------------------------------
 def get_lora_detectors():
     """Single-dimension LoRA detectors: detector name -> the dimension it is trained on."""

@@ -82,8 +82,66 @@ rule vision_plot_clip:
         " --figure {params.figure} > {log} 2>&1"
 
 
+rule vision_train_lvlm:
+    """Train the mini LVLM's projector (mini CLIP image tower -> frozen SmolLM2) on the rendered memes'
+    captions and yes/no questions about their pictograms; its held-out quality goes in training.json."""
+    input:
+        memes=expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"]),
+        images=expand(rules.vision_prepare_memes.output.images, dataset=VISION["memes"]),
+        clip=rules.vision_train_clip.output.model,
+        language_model=get_lvlm_language_model() if is_lvlm_trained() else [],
+    output:
+        model=directory(get_lvlm_dir()),
+    log:
+        "results/logs/vision/train_lvlm.log",
+    benchmark:
+        "results/benchmarks/vision/train_lvlm.tsv"
+    params:
+        settings=json.dumps({k: v for k, v in VISION.get("lvlm", {}).items() if k not in ("model", "language_model")},
+                            sort_keys=True),
+        seed=config["seed"],
+    threads: VISION.get("lvlm", {}).get("threads", 1)
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.vision.lvlm_train --memes {input.memes} --clip {input.clip}"
+        " --language-model {input.language_model} --settings {params.settings:q} --seed {params.seed}"
+        " --out {output.model} > {log} 2>&1"
+
+
+rule vision_plot_lvlm:
+    """The mini LVLM's training loss and held-out quality (caption likelihood, yes/no accuracy) against
+    its no-image, other-image and chance baselines."""
+    input:
+        model=rules.vision_train_lvlm.output.model,
+    output:
+        figure=multiext(f"{VISION_OUT}/figure_lvlm_training", ".pdf", ".png"),
+        table=multiext(f"{VISION_OUT}/table_lvlm_quality", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/vision/plot_lvlm.log",
+    benchmark:
+        "results/benchmarks/vision/plot_lvlm.tsv"
+    params:
+        scale=get_scale,
+        figure=get_stem("figure"),
+        table=get_stem("table"),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.vision.figures --lvlm-training {input.model}/training.json --scale {params.scale}"
+        " --figure {params.figure} --table {params.table} > {log} 2>&1"
+
+
 rule vision_all:
     """Every meme table of the config, and where the DAG trains a CLIP (mini scale) the model and its figure."""
     input:
         expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"]),
         rules.vision_plot_clip.output if is_clip_trained() else [],
+        rules.vision_plot_lvlm.output if is_lvlm_trained() else [],

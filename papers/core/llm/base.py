@@ -42,7 +42,7 @@ class BackendInfo:
 
 
 BACKENDS = {
-    "hf": BackendInfo("papers.core.llm.hf", "HFBackend", 3, ("generate_dtype",)),
+    "hf": BackendInfo("papers.core.llm.hf", "load_hf", 3, ("generate_dtype",)),  # text or vision (hf_vision.py)
     "vllm": BackendInfo("papers.core.llm.vllm_backend", "VLLMBackend", 2,
                         (*VLLM_ENGINE_OPTIONS, "engine_args", "seed")),
     "openai": BackendInfo("papers.core.llm.openai_backend", "OpenAIBackend", 1,
@@ -113,7 +113,7 @@ class ModelSpec:
                 if not value:
                     continue  # an entry without options keys as it did before options were keyed
             key[f.name] = value
-        if BACKENDS[self.backend].keys_weights and Path(self.model).is_dir():
+        if Path(self.model).is_dir() and (BACKENDS[self.backend].keys_weights or trained_in_dag(self.model)):
             key["weights_sha256"] = weights_digest(self.model)
         if self.adapter:
             # The adapter's weights, not its path: a retrained adapter at the same path is a new model.
@@ -144,6 +144,13 @@ class ModelSpec:
 
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
+TRAINING_RECORD = "training.json"  # what every model trained in the DAG writes beside its weights
+
+
+def trained_in_dag(directory: str) -> bool:
+    """A model directory written by a training step (the mini CLIP, the mini LVLM): it changes at the
+    same path and revision, so its weights enter the cache key whatever its backend."""
+    return (Path(directory) / TRAINING_RECORD).is_file()
 
 
 @functools.lru_cache(maxsize=None)

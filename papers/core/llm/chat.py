@@ -18,7 +18,7 @@ from typing import Sequence
 
 from papers.core.io import UserError
 
-from .types import Chat, text_only
+from .types import Chat, ImagePart, text_only
 
 
 class PromptTooLong(UserError, ValueError):
@@ -98,3 +98,25 @@ class PromptEncoding:
             if not toks:
                 raise ValueError(f"option {option!r} encodes to no tokens")
         return ids
+
+
+def conversation(messages: Chat) -> list[dict]:
+    """A chat as transformers' multimodal messages: each content a list of typed entries."""
+    out = []
+    for role, content in messages:
+        parts = [content] if isinstance(content, str) else content
+        out.append({"role": role, "content": [
+            {"type": "text", "text": p} if isinstance(p, str)
+            else {"type": "image"} if isinstance(p, ImagePart) else {"type": "text", "text": p.text}
+            for p in parts]})
+    return out
+
+
+def images_of(messages: Chat) -> list:
+    """The chat's images as PIL images, in order of appearance (image() checked that each decodes)."""
+    import io
+
+    from PIL import Image
+
+    return [Image.open(io.BytesIO(p.data)).convert("RGB") for _, content in messages if not isinstance(content, str)
+            for p in content if isinstance(p, ImagePart)]

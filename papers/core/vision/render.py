@@ -94,7 +94,7 @@ def load_pictograms(folder: str | Path) -> dict[str, list[Pictogram]]:
     return by_group
 
 
-def _article(name: str) -> str:
+def article(name: str) -> str:
     return ("an " if name[0] in "aeiou" else "a ") + name
 
 
@@ -116,7 +116,7 @@ def design(meme_id: str, dataset: str, text_label: int, pictograms: dict[str, li
     names = [p.name for p in chosen]
     return {"text_label": text_label, "picture": "+".join(names), "picture_group": group,
             "picture_label": picture_label, "label": int(text_label or picture_label),
-            "caption": " and ".join(_article(n) for n in names),
+            "caption": " and ".join(article(n) for n in names),
             "background": background, "layout": layout, "_pictograms": chosen}
 
 
