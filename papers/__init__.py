@@ -8,4 +8,4 @@ never the other way round.
 # package's <paper>/ (with claims.yaml and, where it checks its config, config.py with problems(config)),
 # a config section and its schema fragment workflow/schemas/<paper>.schema.yaml. Adding a paper adds
 # its name here; nothing else outside the paper's own files changes.
-PAPERS = ("misalign_bench", "misalign_profile", "demo_safetybench", "missing_modality")
+PAPERS = ("misalign_bench", "misalign_profile", "demo_safetybench", "cross_cultural_memes", "missing_modality")

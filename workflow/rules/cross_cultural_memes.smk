@@ -7,6 +7,7 @@ CC = config["cross_cultural_memes"]
 CC_OUT = "results/cross_cultural_memes"
 CC_LANGS = " ".join(CC["languages"])
 CC_COUNTRIES = " ".join(CC["countries"])
+CC_LVLMS = config["vision"]["lvlms"]  # the LVLMs papers 7-8 ask (the vision core's list), one job each
 
 
 def get_cc_memes_input(wildcards):
@@ -25,7 +26,7 @@ def get_cc_source_args(wildcards, input):
 
 
 wildcard_constraints:
-    lvlm="|".join(map(re.escape, CC["lvlms"])),
+    lvlm="|".join(map(re.escape, CC_LVLMS)),
 
 
 rule cross_cultural_memes_prepare_memes:
@@ -121,7 +122,7 @@ rule cross_cultural_memes_evaluate_lvlm:
 rule cross_cultural_memes_results:
     """The F1, setting-delta, axis-effect, agreement and translation tables and the two figures."""
     input:
-        scores=expand(rules.cross_cultural_memes_evaluate_lvlm.output.scores, lvlm=CC["lvlms"]),
+        scores=expand(rules.cross_cultural_memes_evaluate_lvlm.output.scores, lvlm=CC_LVLMS),
         memes=rules.cross_cultural_memes_prepare_memes.output.memes,
         captions=rules.cross_cultural_memes_translate_captions.output.captions,
     output:
@@ -166,7 +167,7 @@ paper_rules(
     sections=["cross_cultural_memes"],
     inputs=[*get_cc_memes_input(None).values(), "papers/cross_cultural_memes/claims.yaml"],
     manifest=[rules.cross_cultural_memes_prepare_memes.output, rules.cross_cultural_memes_translate_captions.output,
-              expand(rules.cross_cultural_memes_evaluate_lvlm.output.scores, lvlm=CC["lvlms"]),
+              expand(rules.cross_cultural_memes_evaluate_lvlm.output.scores, lvlm=CC_LVLMS),
               rules.cross_cultural_memes_results.output],
     outputs=[
         table(rules.cross_cultural_memes_results, "f1", "cross_cultural_memes_f1_settings.rst",
