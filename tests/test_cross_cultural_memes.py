@@ -12,6 +12,8 @@ from papers.core.io import InputError
 from papers.core.llm.types import ImagePart
 from papers.cross_cultural_memes import cultures, data, evaluate, tables, translate
 from papers.cross_cultural_memes.config import problems
+from tests.test_lvlm import mini_lvlm  # noqa: F401 (the tiny mini LVLM fixture)
+from tests.test_vision_clip import memes  # noqa: F401 (the rendered memes fixture)
 
 COUNTRIES = ["US", "DE", "MX", "IN", "CN"]
 LANGS = ["en", "de", "es"]
@@ -259,3 +261,28 @@ def test_config_problems_name_what_the_tables_and_claims_need():
     found = " ".join(problems(config))
     for part in ("must include en", "hi: IN", "must include US", "non-Western", "'x' is not a meme dataset"):
         assert part in found
+
+
+# -- the real mini LVLM -----------------------------------------------------------------------------
+def test_the_real_mini_lvlm_answers_every_setting_and_looks_at_the_image(memes, mini_lvlm, tmp_path):  # noqa: F811
+    """The mini LVLM trained with tiny settings (tests/test_lvlm.py's fixture) through the registry's
+    hf backend and the cache: every setting is answered, one-shot chats with two images included, and
+    swapping the memes' pictures changes the scores."""
+    from papers.core.cache import CachedModel, CallCache
+    from papers.core.llm.base import ModelSpec
+
+    chosen = data.mini_memes(memes[memes["split"] == "val"].assign(split="test"), 4, ["en", "de"], COUNTRIES, 1, 5)
+    captions = pd.DataFrame([{"id": m, "language": lang, "caption": c, "back_translation": c}
+                             for lang in ("en", "de") for m, c in zip(chosen["id"], chosen["caption_en"])])
+    model = CachedModel(ModelSpec(backend="hf", model=str(mini_lvlm), revision="trained-in-dag"),
+                        CallCache(tmp_path / "cache.sqlite"))
+    scores = evaluate.score_memes(model, "mini-lvlm", chosen, captions, ["en", "de"], 1, 0.5)
+    assert len(scores) == 4 * (2 + 8) and scores["p_yes"].between(0, 1).all() and scores["p_yes"].nunique() > 4
+    one, zero = (scores[scores["learning"] == k].set_index(["id", "language", "prompt", "caption"])["p_yes"]
+                 for k in ("one_shot", "zero_shot"))
+    assert (one - zero.loc[one.index]).abs().max() > 1e-6       # the solved example changes the answer
+    swapped = chosen.assign(**{f"image_{lang}": list(chosen[f"image_{lang}"])[::-1] for lang in ("en", "de")})
+    other = evaluate.score_memes(model, "mini-lvlm", swapped, captions, ["en", "de"], 1, 0.5)
+    assert (other["logp_yes"] - scores["logp_yes"]).abs().max() > 1e-6  # same text, other picture
+    again = evaluate.score_memes(model, "mini-lvlm", chosen, captions, ["en", "de"], 1, 0.5)
+    pd.testing.assert_frame_equal(again, scores)                 # from the cache, the same answers
