@@ -5,24 +5,9 @@ every setting, then the tables, figures and claims. Outputs under results/cross_
 
 CC = config["cross_cultural_memes"]
 CC_OUT = "results/cross_cultural_memes"
-CC_LANGS = " ".join(CC["languages"])
-CC_COUNTRIES = " ".join(CC["countries"])
+# Every step's scope: the caption languages and the annotators' countries, as options.
+CC_SCOPE = f"--languages {' '.join(CC['languages'])} --countries {' '.join(CC['countries'])}"
 CC_LVLMS = config["vision"]["lvlms"]  # the LVLMs papers 7-8 ask (the vision core's list), one job each
-
-
-def get_cc_memes_input(wildcards):
-    """The mini memes' source, the vision core's meme table and images; Multi3Hate's folder at paper scale."""
-    if "multi3hate" in CC:
-        return {"multi3hate": CC["multi3hate"]}
-    dataset = CC["vision_dataset"]
-    return {"memes": expand(rules.vision_prepare_memes.output.memes, dataset=dataset)[0],
-            "images": expand(rules.vision_prepare_memes.output.images, dataset=dataset)[0]}
-
-
-def get_cc_source_args(wildcards, input):
-    if "multi3hate" in CC:
-        return f"--multi3hate {shlex.quote(input.multi3hate)}"
-    return f"--vision-memes {shlex.quote(input.memes)} --sample {CC['sample']} --max-words {CC['max_words']}"
 
 
 wildcard_constraints:
@@ -40,6 +25,7 @@ rule cross_cultural_memes_prepare_memes:
     benchmark:
         "results/benchmarks/cross_cultural_memes/prepare_memes.tsv"
     params:
+        scope=CC_SCOPE,
         source=get_cc_source_args,
         seed=config["seed"],
     threads: 1
@@ -49,7 +35,7 @@ rule cross_cultural_memes_prepare_memes:
     conda:
         "../../envs/main.yaml"
     shell:
-        "python -m papers.cross_cultural_memes.data --languages {CC_LANGS} --countries {CC_COUNTRIES}"
+        "python -m papers.cross_cultural_memes.data {params.scope}"
         " {params.source} --seed {params.seed} --out {output.memes} > {log} 2>&1"
 
 
@@ -66,6 +52,7 @@ rule cross_cultural_memes_translate_captions:
     benchmark:
         "results/benchmarks/cross_cultural_memes/translate_captions.tsv"
     params:
+        scope=CC_SCOPE,
         translator=get_model_entry(CC["translator"]),
         embedder=get_model_entry(CC["embedder"]),
         cache=config["cache"],
@@ -80,8 +67,8 @@ rule cross_cultural_memes_translate_captions:
     container:
         get_model_container(CC["translator"], CC["embedder"])
     shell:
-        "python -m papers.cross_cultural_memes.translate --memes {input.memes} --languages {CC_LANGS}"
-        " --countries {CC_COUNTRIES} --translator {params.translator:q} --embedder {params.embedder:q}"
+        "python -m papers.cross_cultural_memes.translate --memes {input.memes} {params.scope}"
+        " --translator {params.translator:q} --embedder {params.embedder:q}"
         " --cache {params.cache:q} --threads {threads} --max-new-tokens {params.max_new_tokens}"
         " --out {output.captions} > {log} 2>&1"
 
@@ -99,6 +86,7 @@ rule cross_cultural_memes_evaluate_lvlm:
     benchmark:
         "results/benchmarks/cross_cultural_memes/evaluate_{lvlm}.tsv"
     params:
+        scope=CC_SCOPE,
         lvlm=get_model_entry("{lvlm}"),
         cache=config["cache"],
         seed=config["seed"],
@@ -114,7 +102,7 @@ rule cross_cultural_memes_evaluate_lvlm:
         get_model_container("{lvlm}")
     shell:
         "python -m papers.cross_cultural_memes.evaluate --memes {input.memes} --captions {input.captions}"
-        " --languages {CC_LANGS} --countries {CC_COUNTRIES} --lvlm {params.lvlm:q} --name {wildcards.lvlm}"
+        " {params.scope} --lvlm {params.lvlm:q} --name {wildcards.lvlm}"
         " --cache {params.cache:q} --threads {threads} --seed {params.seed} --threshold {params.threshold}"
         " --out {output.scores} > {log} 2>&1"
 
@@ -138,6 +126,7 @@ rule cross_cultural_memes_results:
     benchmark:
         "results/benchmarks/cross_cultural_memes/results.tsv"
     params:
+        scope=CC_SCOPE,
         scale=get_scale,
         seed=config["seed"],
         f1=get_stem("f1"),
@@ -155,7 +144,7 @@ rule cross_cultural_memes_results:
         "../../envs/main.yaml"
     shell:
         "python -m papers.cross_cultural_memes.results --scores {input.scores} --memes {input.memes}"
-        " --captions {input.captions} --languages {CC_LANGS} --countries {CC_COUNTRIES} --seed {params.seed}"
+        " --captions {input.captions} {params.scope} --seed {params.seed}"
         " --scale {params.scale} --f1 {params.f1} --deltas {params.deltas} --effects {params.effects}"
         " --agreement {params.agreement} --translation {params.translation}"
         " --deltas-figure {params.deltas_figure} --agreement-figure {params.agreement_figure} > {log} 2>&1"
