@@ -19,8 +19,8 @@ from papers.core.vision.mini_lvlm import CONFIG_FILE, WEIGHTS_FILE, MiniLVLM
 from tests.conftest import model_dir
 from tests.test_vision_clip import TINY as TINY_CLIP, memes  # noqa: F401 (the memes fixture)
 
-TINY = {"holdout": "val", "eval_memes": 4, "image_tokens": 2, "projector_hidden": 32, "steps": 3, "batch_size": 4,
-        "learning_rate": 0.01, "warmup": 1, "threads": 1}
+TINY = {"holdout": "val", "eval_memes": 4, "image_tokens": 3, "projector_hidden": 32, "steps": 20, "batch_size": 16,
+        "learning_rate": 0.01, "warmup": 2, "threads": 1}
 SMOL = model_dir("smollm2-135m-instruct")
 
 
@@ -46,7 +46,10 @@ def test_the_model_directory_and_its_record(mini_lvlm, memes):
     record = json.loads((mini_lvlm / TRAINING_FILE).read_text())
     assert len(record["loss"]) == TINY["steps"] and record["final"]["step"] == TINY["steps"]
     assert record["data"]["train_memes"] == int((memes["split"] == "train").sum())
-    assert record["data"]["examples"] == 2 * record["data"]["train_memes"]  # a caption and a question each
+    held = record["holdout_loss"]
+    assert held[0]["step"] == 0 and held[-1]["step"] == TINY["steps"]
+    assert held[-1]["loss"] < held[0]["loss"]  # the projector learns the caption embeddings of unseen memes
+    assert record["holdout_loss_of_mean_caption"] > 0
     final = record["final"]
     assert final["memes"] == TINY["eval_memes"] and final["yes_no"]["chance"] == 0.5
     assert set(final["caption_nll"]) == {"own_image", "other_image", "no_image"}
@@ -185,6 +188,16 @@ def test_the_quality_figure_and_table(mini_lvlm, tmp_path):
     assert (tmp_path / "figure.png").stat().st_size > 0 and (tmp_path / "figure.pdf").stat().st_size > 0
     final = json.loads((mini_lvlm / TRAINING_FILE).read_text())["final"]
     table = pd.read_csv(tmp_path / "table.csv")
-    assert table.loc[0, "own image"] == pytest.approx(final["caption_nll"]["own_image"], abs=1e-3)
-    assert table.loc[1, "other meme's image"] == pytest.approx(final["yes_no"]["other_image"], abs=1e-3)
-    assert table.loc[1, "chance / always Yes"] >= 0.5
+    assert table.loc[1, "own image"] == pytest.approx(final["caption_nll"]["own_image"], abs=1e-3)
+    assert table.loc[2, "other meme's image"] == pytest.approx(final["yes_no"]["other_image"], abs=1e-3)
+    assert table.loc[2, "baseline"] >= 0.5
+
+
+def test_training_is_byte_identical_across_runs(mini_lvlm, memes, tmp_path):
+    again = tmp_path / "again"
+    train_lvlm(memes, mini_lvlm.parent / "clip", SMOL, dict(TINY), 7, again, log=lambda *_: None)
+    assert (again / WEIGHTS_FILE).read_bytes() == (mini_lvlm / WEIGHTS_FILE).read_bytes()
+    assert (again / CONFIG_FILE).read_bytes() == (mini_lvlm / CONFIG_FILE).read_bytes()
+    other = tmp_path / "other-seed"
+    train_lvlm(memes, mini_lvlm.parent / "clip", SMOL, {**TINY, "eval_memes": 2}, 8, other, log=lambda *_: None)
+    assert (other / WEIGHTS_FILE).read_bytes() != (mini_lvlm / WEIGHTS_FILE).read_bytes()

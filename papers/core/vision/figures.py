@@ -1,5 +1,5 @@
 """The figures of the models trained in the DAG: the CLIP's loss and held-out retrieval accuracy, the
-LVLM's loss and held-out quality against its baselines (and that quality as a table).
+LVLM's projector loss and held-out quality against its baselines (and that quality as a table).
 
     python -m papers.core.vision.figures --training results/vision/models/mini-clip/training.json \
         --scale mini --figure results/vision/figure_clip_training
@@ -47,34 +47,35 @@ def figure_clip_training(training: dict, scale: str):
 
 
 def figure_lvlm_training(training: dict, scale: str):
-    """Left: the projector's training loss. Middle: held-out caption NLL per token with the meme's own
-    image, another meme's image and no image. Right: held-out yes/no accuracy, own vs other image,
-    with chance."""
+    """Left: the projector's regression loss per step, and on the held-out memes. Middle: held-out
+    caption NLL per token with the meme's own image, another meme's image and no image. Right:
+    held-out yes/no accuracy, own vs other image, with chance."""
     if not isinstance(training, dict):
         raise TypeError(f"training must be a dict (training.json), got {type(training).__name__}")
     fig, (left, middle, right) = new_figure(9.0, 2.6, ncols=3)
-    left.plot(range(1, len(training["loss"]) + 1), training["loss"], color="tab:blue", linewidth=1)
+    left.plot(range(1, len(training["loss"]) + 1), training["loss"], color="tab:blue", linewidth=1, label="train")
+    held = training["holdout_loss"]
+    left.plot([h["step"] for h in held], [h["loss"] for h in held], color="tab:orange", marker="o", markersize=3,
+              label="held-out")
+    left.axhline(training["holdout_loss_of_mean_caption"], color="tab:orange", linestyle=":",
+                 label="held-out, mean caption")
     left.set_xlabel("step", fontsize=8)
-    left.set_ylabel("answer cross-entropy", fontsize=8)
-    left.set_title(f"training loss ({scale} scale)", fontsize=9)
-    evals = training["evals"]
-    steps = [e["step"] for e in evals]
-    styles = {"own_image": ("tab:green", "o"), "other_image": ("tab:red", "s"), "no_image": ("tab:grey", "^")}
-    for name, (colour, marker) in styles.items():
-        middle.plot(steps, [e["caption_nll"][name] for e in evals], color=colour, marker=marker,
-                    label=name.replace("_", " "))
-        if name in evals[-1]["yes_no"]:
-            right.plot(steps, [e["yes_no"][name] for e in evals], color=colour, marker=marker,
-                       label=name.replace("_", " "))
-    right.axhline(evals[-1]["yes_no"]["chance"], color="black", linestyle=":", label="chance")
-    right.set_ylim(0, 1)
+    left.set_ylabel("embedding regression (MSE)", fontsize=8)
+    left.set_title(f"projector training ({scale} scale)", fontsize=9)
+    left.legend(frameon=False, fontsize=7)
+    final = training["final"]
+    colours = {"own_image": "tab:green", "other_image": "tab:red", "no_image": "tab:grey"}
+    nll = final["caption_nll"]
+    middle.bar([k.replace("_", " ") for k in nll], list(nll.values()), color=[colours[k] for k in nll])
     middle.set_ylabel("caption NLL per token", fontsize=8)
+    middle.set_title(f"held-out captions ({final['memes']} memes)", fontsize=9)
+    answers = {k: final["yes_no"][k] for k in ("own_image", "other_image")}
+    right.bar([k.replace("_", " ") for k in answers], list(answers.values()), color=[colours[k] for k in answers])
+    right.axhline(final["yes_no"]["chance"], color="black", linestyle=":", label="chance")
+    right.set_ylim(0, 1)
     right.set_ylabel("yes/no accuracy", fontsize=8)
-    middle.set_title(f"held-out captions ({evals[-1]['memes']} memes)", fontsize=9)
     right.set_title("held-out \"Is there ...?\" questions", fontsize=9)
-    for axis in (middle, right):
-        axis.set_xlabel("step", fontsize=8)
-        axis.legend(frameon=False, fontsize=7)
+    right.legend(frameon=False, fontsize=7)
     for axis in (left, middle, right):
         axis.tick_params(labelsize=7)
     fig.tight_layout()
@@ -82,14 +83,18 @@ def figure_lvlm_training(training: dict, scale: str):
 
 
 def lvlm_quality_table(training: dict) -> pd.DataFrame:
-    """The final held-out quality: each measure with the meme's own image and its baselines."""
+    """The final held-out quality: each measure with the meme's own image and its baselines (the
+    baseline column: the mean training caption's embeddings; for yes/no the better of chance and
+    always Yes)."""
     final = training["final"]
     nll, yes_no = final["caption_nll"], final["yes_no"]
     return pd.DataFrame([
+        {"measure": "projector: caption-embedding MSE (lower is better)", "own image": training["holdout_loss"][-1]["loss"],
+         "other meme's image": None, "no image": None, "baseline": training["holdout_loss_of_mean_caption"]},
         {"measure": "caption NLL per token (lower is better)", "own image": nll["own_image"],
-         "other meme's image": nll["other_image"], "no image": nll["no_image"], "chance / always Yes": None},
+         "other meme's image": nll["other_image"], "no image": nll["no_image"], "baseline": None},
         {"measure": "yes/no accuracy", "own image": yes_no["own_image"], "other meme's image": yes_no["other_image"],
-         "no image": None, "chance / always Yes": max(yes_no["chance"], yes_no["always_yes"])},
+         "no image": None, "baseline": max(yes_no["chance"], yes_no["always_yes"])},
     ])
 
 
@@ -118,7 +123,7 @@ def main(argv=None) -> None:
     if a.training:
         save_figure(figure_clip_training(_read_training(a.training, ("loss", "retrieval")), a.scale), Path(a.figure))
         return
-    training = _read_training(a.lvlm_training, ("loss", "evals", "final"))
+    training = _read_training(a.lvlm_training, ("loss", "holdout_loss", "final"))
     save_figure(figure_lvlm_training(training, a.scale), Path(a.figure))
     if a.table:
         write_table(lvlm_quality_table(training), a.table,
