@@ -8,7 +8,7 @@ never the other way round.
 # package's <paper>/ (with claims.yaml and, where it checks its config, config.py with problems(config)),
 # a config section and its schema fragment workflow/schemas/<paper>.schema.yaml. Adding a paper adds
 # its name here; nothing else outside the paper's own files changes.
-PAPERS = ("misalign_bench", "misalign_profile", "demo_safetybench", "persodpo", "missing_modality")
+PAPERS = ("misalign_bench", "misalign_profile", "demo_safetybench", "persodpo", "cross_cultural_memes", "missing_modality")
 # Modules being built, not yet in the DAG's `all`: their config section is validated and their rule
 # file is included (its steps run as narrow targets), but they declare no tables or claims yet.
 # A module moves from here to PAPERS when it runs end to end.

@@ -335,3 +335,21 @@ def get_policy_entry(adapters):
     """The policy model's registry entry as JSON with every trained adapter under its policy's name."""
     (model,) = get_model_entries([config["persodpo"]["policy"]], None)
     return json.dumps({**model, "adapters": dict(zip(config["persodpo"]["policies"], adapters))}, sort_keys=True)
+
+# -- Cross-cultural memes (workflow/rules/cross_cultural_memes.smk) -----------------------------------
+def get_cc_memes_input(wildcards):
+    """The mini memes' source, the vision core's meme table and images; Multi3Hate's folder at paper scale."""
+    section = config["cross_cultural_memes"]
+    if "multi3hate" in section:
+        return {"multi3hate": section["multi3hate"]}
+    dataset = section["vision_dataset"]
+    return {"memes": expand(rules.vision_prepare_memes.output.memes, dataset=dataset)[0],
+            "images": expand(rules.vision_prepare_memes.output.images, dataset=dataset)[0]}
+
+
+def get_cc_source_args(wildcards, input):
+    """The memes step's source options: Multi3Hate's folder, or the vision memes and the mini sample."""
+    section = config["cross_cultural_memes"]
+    if "multi3hate" in section:
+        return f"--multi3hate {shlex.quote(input.multi3hate)}"
+    return f"--vision-memes {shlex.quote(input.memes)} --sample {section['sample']} --max-words {section['max_words']}"
