@@ -23,8 +23,9 @@ time, whatever ran side by side, so each can be held to its share of the 30 minu
 The shares were set when papers 1-3 existed (2026-11-28): the shared construction, the three
 modules, and an equal share for each of papers 4-9, sized like paper 3's module (a few hundred
 model calls, one small training). A module that needs more must take it from another share.
-The vision core (module "vision": the mini memes, the CLIP trained in the DAG, its figure), shared by
-papers 7-9, is counted once; its 90 s come out of those three papers' shares (98 s each left).
+The vision core (module "vision": the mini memes, the CLIP and the mini LVLM trained in the DAG, their
+figures) is counted once: papers 7-9 pay a third each of the memes and the CLIP, papers 7-8 half each of
+the LVLM (vision_part).
 """
 from __future__ import annotations
 
@@ -48,8 +49,8 @@ BUDGET = {  # seconds of the 30 minutes, on 2 cores
     "misalign_profile": 200,   # paper 2: its own expansion, one generator, semantic types
     "demo_safetybench": 145,   # paper 3: 2 raters x 3 framings
     "ledger": 2,               # the claims table of all papers
-    "vision": MEMES_AND_CLIP_S + LVLM_S,        # the vision core: memes and the CLIP (papers 7-9 pay a third each), the
-                               # mini LVLM (papers 7-8 pay half each)
+    # the vision core: memes and the CLIP (papers 7-9 pay a third each), the mini LVLM (papers 7-8 half each)
+    "vision": MEMES_AND_CLIP_S + LVLM_S,
     "persodpo": 128,           # paper 5: candidates, signals, four DPO policies, their evaluation
     "cross_cultural_memes": 71,  # paper 8: 128 s less its parts of the vision core (27 + 30)
     "missing_modality": 101,   # paper 9: 128 s less its third of the memes and CLIP
