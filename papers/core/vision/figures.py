@@ -82,7 +82,7 @@ def figure_lvlm_training(training: dict, scale: str):
     return fig
 
 
-def lvlm_quality_table(training: dict) -> pd.DataFrame:
+def table_lvlm_quality(training: dict) -> pd.DataFrame:
     """The final held-out quality: each measure with the meme's own image and its baselines (the
     baseline column: the mean training caption's embeddings; for yes/no the better of chance and
     always Yes)."""
@@ -126,7 +126,7 @@ def main(argv=None) -> None:
     training = _read_training(a.lvlm_training, ("loss", "holdout_loss", "final"))
     save_figure(figure_lvlm_training(training, a.scale), Path(a.figure))
     if a.table:
-        write_table(lvlm_quality_table(training), a.table,
+        write_table(table_lvlm_quality(training), a.table,
                     caption=f"The mini LVLM on {training['final']['memes']} held-out memes ({a.scale} scale)")
 
 
