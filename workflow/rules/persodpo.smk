@@ -264,7 +264,9 @@ paper_rules(
     sections=["persodpo"],
     inputs=list(dict.fromkeys([PD["focus"], PD["nli_check"]["focus"], "papers/persodpo/claims.yaml"])),
     manifest=[rules.persodpo_prepare_turns.output, rules.persodpo_score_candidates.output,
-              rules.persodpo_build_pairs.output, rules.persodpo_evaluate_policies.output,
+              rules.persodpo_build_pairs.output,
+              [rules.persodpo_evaluate_policies.output.replies, rules.persodpo_evaluate_policies.output.signals,
+               rules.persodpo_evaluate_policies.output.wins],  # not its response times: they differ run to run
               rules.persodpo_results.output],
     outputs=[
         table(rules.persodpo_results, "candidate_table", "persodpo_candidate_signals.rst", "candidate signals"),
