@@ -82,7 +82,7 @@ def test_vllm_prefix_cache_does_not_change_scores(vllm_backend, vllm_scores):
     """Scores read through the shared prefix cache equal scores computed with the cache read off."""
     jobs = []
     for i, r in enumerate(SCORES):
-        prompt = vllm_backend.encode_prompt(r.messages)
+        prompt = vllm_backend._prompt(r.messages)  # the engine's prompt (token ids; images if any)
         jobs += [(i, j, prompt, o) for j, o in enumerate(vllm_backend.encode_options(r.options))]
     uncached = vllm_backend._score_jobs(jobs, read_cache=False)
     flat = [v for row in vllm_scores for v in row]
@@ -100,7 +100,8 @@ def test_vllm_rescores_options_whose_tokens_came_from_the_cache(vllm_backend, mo
     got = vllm_backend.score([request])[0]
     assert vllm_backend.rescored > before
     options = vllm_backend.encode_options(request.options)
-    want = vllm_backend._score_jobs([(0, j, ids, o) for j, o in enumerate(options)], read_cache=False)
+    prompt = vllm_backend._prompt(request.messages)
+    want = vllm_backend._score_jobs([(0, j, prompt, o) for j, o in enumerate(options)], read_cache=False)
     assert all(close(a, b, rel=1e-4, abs_=1e-4) for a, b in zip(got, want)), (got, want)
 
 
