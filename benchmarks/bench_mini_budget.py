@@ -70,6 +70,9 @@ def vision_part(paper: str) -> int:
 RESERVED_S = sum(PER_NEW_PAPER - vision_part(p) for p in NOT_BUILT)
 # The reference workload on this project's 2-core machine, idle, 2026-12-02, just before the cold run
 # the README reports; the shares (seconds) are held to on a machine that runs it this fast.
+# STALE: that was the bf16 workload on a CPU with AVX512-BF16. Since the mini registry and the workload
+# run in float32 (the afternoon of 2026-12-02), the float32 workload took 44.8 s on the AVX2-only machine
+# of that day; the next idle cold run on the reference machine must set this again (README, "Speed").
 REFERENCE_S = 14.79
 # A rule belongs to the module file it is named after (a paper's report, check_claims and _all rules,
 # which paper.smk defines from its declaration, are named after the paper too); the rest (claims, all)
