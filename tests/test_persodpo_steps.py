@@ -159,6 +159,14 @@ def test_reply_signals_on_a_hand_computed_case(turns):
     assert len(nli.asked) == len(persona) and all(r.options == NLI_OPTIONS for r in nli.asked)
     assert mean_gold_words(turns) == pytest.approx(np.mean([len(g.split()) for g in
                                                             turns.loc[turns["split"] == "train", "gold_response"]]))
+    # On the test turns a failed reply is judged on its raw text: same words, same signals as parsed text
+    raw = replies.assign(reply=[replies["reply"].iloc[0], f"{persona[0].split()[0]} think so"])
+    judged = reply_signals(nli, coherence, embedder, turns, raw, mean_words=3.0, judge_raw=True)
+    assert judged.iloc[1]["failure"] and judged.iloc[1]["instructability"] == pytest.approx(1.0)  # no JSON bonus
+    for name in ("coherence", "consistency", "entailment", "persona_distance"):
+        assert judged.iloc[1][name] == pytest.approx(ok[name])
+    with pytest.raises(TypeError, match="judge_raw"):
+        reply_signals(nli, coherence, embedder, turns, raw, mean_words=3.0, judge_raw="yes")
 
 
 def test_win_rate_randomises_positions_and_reads_the_judges_preference(turns):

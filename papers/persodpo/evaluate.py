@@ -14,7 +14,8 @@ M's and the base's replies is A is decided per (model, turn) by a seeded coin
 (papers.core.splits.position < 0.5), so a judge that favours one position favours both equally
 often. A win is P > 0.5. The base against itself measures only the judge's position bias (the two
 replies are the same text): any distance of its win rate from 0.5 is bias, the noise floor of the
-other rows. The judge sees the parsed response, or the raw reply where parsing failed.
+other rows. The judge sees the parsed response, or the raw reply where parsing failed; so do the
+text signals here (score.reply_signals with judge_raw), which the candidates' scoring does not do.
 """
 from __future__ import annotations
 
@@ -112,7 +113,7 @@ def main(argv=None) -> None:
                                         a.max_new_tokens)
     signals = reply_signals(models["nli"], models["coherence"], models["embedder"], turns,
                             pd.concat([replies, gold_replies(turns)], ignore_index=True), mean_gold_words(turns),
-                            a.nli_calibration)
+                            a.nli_calibration, judge_raw=True)
     signals["quality"] = quality(signals)
     wins = win_rates(models["judge"], turns, signals, a.seed)
     write_parquet(a.replies_out, replies)

@@ -3,8 +3,10 @@
     python -m papers.persodpo.score --help
 
 The NLI model answers one request per (reply, persona sentence), the coherence judge one per reply,
-the embedder one vector per reply and per persona; a failed reply (no valid JSON) asks nothing and
-gets NaN text signals. Each request goes through the call cache; requests for one model are sent in
+the embedder one vector per reply and per persona. A failed reply (no valid JSON) asks nothing and
+gets NaN text signals when candidates are scored (the format is part of what a pair teaches); on the
+test turns (`judge_raw=True`) its raw text is judged instead, as a reader and the win-rate judge see
+it, so every model has text signals and the failure ratio stands beside them. Each request goes through the call cache; requests for one model are sent in
 one list, so the backend batches them. Output, one row per reply: prompt_id, generator,
 candidate_id, reply, text, failure (bool), failure_reason, words, coherence, consistency,
 entailment, persona_distance, instructability; with --nli-check-out also the NLI substitute's
@@ -36,9 +38,11 @@ def mean_gold_words(turns: pd.DataFrame) -> float:
 
 
 def reply_signals(nli, coherence, embedder, turns: pd.DataFrame, replies: pd.DataFrame,
-                  mean_words: float, nli_calibration: str = "none") -> pd.DataFrame:
+                  mean_words: float, nli_calibration: str = "none", judge_raw: bool = False) -> pd.DataFrame:
     """Every reply's signals. nli, coherence, embedder: cached models (they may be one object);
-    nli_calibration: signals.nli_answers's."""
+    nli_calibration: signals.nli_answers's; judge_raw: judge a failed reply's raw text (test turns)."""
+    if not isinstance(judge_raw, bool):
+        raise TypeError(f"judge_raw must be a bool, got {type(judge_raw).__name__}")
     turn = turns.set_index("prompt_id")
     missing = sorted(set(replies["prompt_id"]) - set(turn.index))
     if missing:
@@ -51,11 +55,12 @@ def reply_signals(nli, coherence, embedder, turns: pd.DataFrame, replies: pd.Dat
     out["instructability"] = [instructability(int(w), mean_words, not f) for w, f in zip(out["words"], out["failure"])]
     for name in ("coherence", "consistency", "entailment", "persona_distance"):
         out[name] = np.nan
-    ok = out.index[~out["failure"]]
+    judged = out["text"].where(~out["failure"], out["reply"]) if judge_raw else out["text"]
+    ok = out.index if judge_raw else out.index[~out["failure"]]
     if len(ok) == 0:
         return out
     personas = [list(turn.loc[out.at[i, "prompt_id"], "persona"]) for i in ok]
-    nli_requests = [persona_nli_requests(out.at[i, "text"], persona) for i, persona in zip(ok, personas)]
+    nli_requests = [persona_nli_requests(judged[i], persona) for i, persona in zip(ok, personas)]
     answers = iter(nli_answers(nli, [r for group in nli_requests for r in group], nli_calibration))
     for i, group in zip(ok, nli_requests):
         probabilities = [next(answers) for _ in group]
@@ -63,8 +68,8 @@ def reply_signals(nli, coherence, embedder, turns: pd.DataFrame, replies: pd.Dat
         out.at[i, "entailment"] = persona_entailment(probabilities)
     contexts = [list(turn.loc[out.at[i, "prompt_id"], "context"]) for i in ok]
     out.loc[ok, "coherence"] = p_yes(coherence.score(
-        [coherence_request(c, out.at[i, "text"]) for c, i in zip(contexts, ok)]))
-    vectors = embed(embedder, [out.at[i, "text"] for i in ok] + [" ".join(p) for p in personas])
+        [coherence_request(c, judged[i]) for c, i in zip(contexts, ok)]))
+    vectors = embed(embedder, [judged[i] for i in ok] + [" ".join(p) for p in personas])
     out.loc[ok, "persona_distance"] = [persona_distance(a, b) for a, b in zip(vectors[:len(ok)], vectors[len(ok):])]
     return out
 

@@ -1,8 +1,9 @@
 """PersoDPO's tables; each function is named after its file (table_<stem>.{csv,md,tex}).
 
-Signal columns are means over a model's replies; the text signals (coherence, consistency,
-entailment, persona distance) over its parsing replies only (a failed reply has none), so
-failure_ratio must be read beside them. quality is signals.quality, whose min-max normalisation runs
+Signal columns are means over a model's replies that have the signal: a failed candidate has no
+text signals (coherence, consistency, entailment, persona distance), so a candidate's means are over
+its parsing replies; a failed test reply is judged on its raw text (evaluate.py). Read failure_ratio
+beside them. quality is signals.quality, whose min-max normalisation runs
 over the rows it was computed on (all training candidates; all test replies), so qualities compare
 within a table, not across the two.
 """
@@ -22,10 +23,9 @@ def _signal_means(signals: pd.DataFrame, by: str, order: list[str]) -> pd.DataFr
     rows = []
     for name in order:
         part = signals[signals[by] == name]
-        ok = part[~part["failure"]]
         row = {"model": name, "replies": len(part), "failure_ratio": part["failure"].mean(),
                "words": part["words"].mean()}
-        row.update({s: (part if s == "instructability" else ok)[s].mean() for s in SIGNALS})
+        row.update({s: part[s].mean() for s in SIGNALS})  # NaN (a failed candidate's) skipped
         if "quality" in part:
             row["quality"] = part["quality"].mean()
         rows.append(row)
