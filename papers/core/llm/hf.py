@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -60,6 +61,12 @@ def _by_adapter(requests) -> dict[str, list[int]]:
     return groups
 
 
+def hub_revision(spec: ModelSpec) -> str | None:
+    """The revision to fetch a hub model at (the registry pins it); None for a local directory, whose files
+    are what they are (a materialised model's `revision` names its wheel, not a hub commit)."""
+    return None if Path(spec.model).is_dir() else spec.revision
+
+
 def load_hf(spec: ModelSpec) -> Backend:
     """The hf backend for a registry entry: a vision-language model (hf_vision.py) when the entry names
     one, else a text model."""
@@ -71,7 +78,7 @@ def load_hf(spec: ModelSpec) -> Backend:
 class HFBackend(PromptEncoding, Backend):
     def __init__(self, spec: ModelSpec):
         super().__init__(spec)
-        self.tokenizer = AutoTokenizer.from_pretrained(spec.model)
+        self.tokenizer = AutoTokenizer.from_pretrained(spec.model, revision=hub_revision(spec))
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -81,7 +88,8 @@ class HFBackend(PromptEncoding, Backend):
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
 
     def _load(self, dtype: str):
-        return self._with_adapters(AutoModelForCausalLM.from_pretrained(self.spec.model, dtype=getattr(torch, dtype)))
+        return self._with_adapters(AutoModelForCausalLM.from_pretrained(
+            self.spec.model, revision=hub_revision(self.spec), dtype=getattr(torch, dtype)))
 
     def _with_adapters(self, model):
         adapters = {**({DEFAULT_ADAPTER: self.spec.adapter} if self.spec.adapter else {}), **self.spec.adapters}

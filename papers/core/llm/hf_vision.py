@@ -20,13 +20,12 @@ mirrors the processor and model calls used here). hf.load_hf picks this class fo
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 import torch
 
 from .base import ModelSpec
 from .chat import PromptTooLong, conversation, images_of, render_plain, uses_plain
-from .hf import OPTION_CHUNK, HFBackend, _batches
+from .hf import OPTION_CHUNK, HFBackend, _batches, hub_revision
 from .types import Chat, ScoreRequest
 
 
@@ -40,11 +39,6 @@ def is_vision_model(spec: ModelSpec) -> bool:
 
     config = AutoConfig.from_pretrained(spec.model, revision=hub_revision(spec))
     return getattr(config, "vision_config", None) is not None
-
-
-def hub_revision(spec: ModelSpec) -> str | None:
-    """The revision to fetch a hub model at; None for a local directory (its files are what they are)."""
-    return None if Path(spec.model).is_dir() else spec.revision
 
 
 class HFVisionBackend(HFBackend):
