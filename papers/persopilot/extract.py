@@ -4,8 +4,9 @@
 
 The model extractor asks a chat model of the registry (through the call cache) with a few-shot
 prompt to write one triplet per line, `subject | relation | object`, and parses the reply strictly:
-a line that is not three fields, names a relation outside RELATIONS or an object that is not a short
-phrase is dropped and counted. The subject of a fact about the speaker is `user`.
+a line that is not three fields, names a relation outside RELATIONS (after the few verbs of
+SYNONYMS, "loves" for likes, are read as theirs) or an object that is not a short phrase is dropped
+and counted. The subject of a fact about the speaker is `user`.
 
 At mini scale the model is SmolLM2-135M-Instruct: a weak extractor (it copies the few-shot examples'
 shape but often picks the wrong relation or object, or invents facts); the table puts it beside the
@@ -30,6 +31,12 @@ RELATIONS = {
     "wants": "wishes to get, buy or learn something",
     "works_as": "a job",
 }
+# Verbs a model writes for a relation of the vocabulary, read as that relation (the parser stays
+# strict about everything else: a verb not listed here drops its line).
+SYNONYMS = {"love": "likes", "loves": "likes", "like": "likes", "enjoy": "likes", "enjoys": "likes",
+            "adores": "likes", "prefers": "likes", "plays": "likes", "hate": "dislikes", "hates": "dislikes",
+            "dislike": "dislikes", "need": "wants", "needs": "wants", "want": "wants",
+            "lives": "lives_in", "lives in": "lives_in", "works as": "works_as", "have": "has", "am": "is"}
 USER = "user"                       # the subject of every fact about the speaker
 SPEAKER = {"i", "me", "myself", USER}
 MAX_OBJECT_WORDS = 6                # a longer "object" is a sentence, not a fact
@@ -43,10 +50,10 @@ SYSTEM = ("Extract persona facts from the user's message. Write one fact per lin
 # Few-shot turns, none of them in data/persopilot/messages.jsonl (the labelled set).
 FEW_SHOT = (
     ("I adore chess and I live in Madrid.", "user | likes | chess\nuser | lives_in | madrid"),
-    ("I work as a baker and I have a parrot.", "user | works_as | baker\nuser | has | parrot"),
+    ("I am left-handed and I want new headphones.", "user | is | left-handed\nuser | wants | headphones"),
     ("I can't stand horror films.", "user | dislikes | horror films"),
     ("Can you help me?", "none"),
-    ("I want new headphones. I am left-handed.", "user | wants | headphones\nuser | is | left-handed"),
+    ("I work as a baker and I have a parrot.", "user | works_as | baker\nuser | has | parrot"),
 )
 
 
@@ -89,7 +96,8 @@ def make_triplet(subject: str, relation: str, obj: str) -> Triplet | None:
     """The normalised triplet, or None when a field is not acceptable (the parser's rules)."""
     subject = normalise_phrase(subject)
     subject = USER if subject in SPEAKER else subject
-    relation = normalise_phrase(relation).replace(" ", "_")
+    relation = normalise_phrase(relation)
+    relation = SYNONYMS.get(relation, relation).replace(" ", "_")
     obj = normalise_phrase(obj)
     if relation not in RELATIONS or not subject or not obj:
         return None
