@@ -7,18 +7,14 @@ posts to the server is refused.
 
 Skipped only where chromium is absent (CI installs it: .ci/run)."""
 import http.server
-import os
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from papers.persopilot.screenshots import free_port, say, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = ROOT / "data/persopilot/users.csv"
@@ -29,41 +25,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser,
 TIMEOUT_MS = 180_000  # a page that waits on the mini model (loading it, then generating) on a busy CPU
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """The documented command on a free port, with the real mini model and a fresh cache."""
     work = tmp_path_factory.mktemp("persopilot")
-    port, db = free_port(), work / "state.sqlite"
-    log = open(work / "server.log", "w")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "papers.persopilot.app", "--db", str(db), "--port", str(port),
-                             "--cache", str(work / "calls.sqlite"), "--assist", "2", "--threads", "1"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/", timeout=5) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not start: {(work / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.3)
-    yield base, db
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    db = work / "state.sqlite"
+    args = ["--cache", str(work / "calls.sqlite"), "--assist", "2", "--threads", "1"]
+    with serve(db, args, work / "server.log", cwd=ROOT) as base:
+        yield base, db
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +54,9 @@ def page(browser):
     context.close()
 
 
-def say(page, base, user, text):
-    page.goto(f"{base}/?user={user}")
-    page.fill("input[name=user]", user)
-    page.fill("textarea[name=message]", text)
-    page.click("#send")
-    page.wait_for_load_state()
+def said(page, base, user, text):
+    """The exchange's turn on the page, after the user said `text` through the form."""
+    say(page, base, user, text)
     return page.locator("article.turn").last
 
 
@@ -102,7 +68,7 @@ def message_count(db) -> int:
 def test_user_analyst_loop_and_inert_script(server, page):
     base, _ = server
     # 1. a stated preference: facts, a recommendation, its reasons
-    turn = say(page, base, "alice", "I love hiking in the mountains.")
+    turn = said(page, base, "alice", "I love hiking in the mountains.")
     facts = turn.locator("li.fact").all_inner_texts()
     assert any("likes" in f and "hiking" in f for f in facts), facts
     assert "Trail hiking boots" in turn.locator("td.item").all_inner_texts()
@@ -112,7 +78,7 @@ def test_user_analyst_loop_and_inert_script(server, page):
 
     # 2. script in user text is shown as text and never runs
     attack = '<script>document.title="pwned"</script><b id="bold">bold</b> I like tea'
-    turn = say(page, base, "alice", attack)
+    turn = said(page, base, "alice", attack)
     assert turn.locator(".message-text").inner_text() == attack
     assert page.locator("main script").count() == 0 and page.locator("#bold").count() == 0
     assert "pwned" not in page.title()
@@ -142,7 +108,7 @@ def test_user_analyst_loop_and_inert_script(server, page):
     assert {row.split("\t")[-1] for row in labelled} == {"indoor", "outdoor"}
 
     # 4. the user's next answer changes: the classifier's persona class now adds to it
-    turn = say(page, base, "alice", "What else would I like?")
+    turn = said(page, base, "alice", "What else would I like?")
     class_reasons = turn.locator("li.class-reason").all_inner_texts()
     assert class_reasons and all("classifier v1" in c for c in class_reasons), class_reasons
 

@@ -9,6 +9,8 @@ summary writes the rule from the other side (confident predictions are those wit
 The classifier is TF-IDF (words and word pairs) into a logistic regression (the paper names TF-IDF,
 not the model on top; C = 10 is pluralign's choice: with C = 1 and a handful of labels every
 probability stays near 0.5, so every user would sit under the threshold).
+
+    python -m papers.persopilot.active --help     # the learning curves of both strategies (the DAG's step)
 """
 from __future__ import annotations
 
@@ -188,3 +190,48 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], classes: Sequenc
         chosen += picks
         pool = [i for i in pool if i not in picks]
     return rows
+
+
+def curves(texts: Sequence[str], labels: Sequence[str], classes: Sequence[str], seeds: int, budget: int,
+           step: int, test_fraction: float, threshold: float):
+    """Both strategies' learning curves for seeds 0..seeds-1, one row per round."""
+    import pandas as pd
+
+    rows = [row for seed in range(seeds) for strategy in STRATEGIES
+            for row in learning_curve(texts, labels, classes, strategy, seed, budget, step, test_fraction, threshold)]
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    from pathlib import Path
+
+    from papers.core.cli import parser, setup_logging
+    from papers.core.io import InputError, write_parquet
+
+    from .store import parse_users_csv
+
+    p = parser(__doc__)
+    p.add_argument("--users", required=True, help="a users CSV with user_id, persona and label (the gold class)")
+    p.add_argument("--classes", nargs=2, required=True)
+    p.add_argument("--seeds", type=int, required=True)
+    p.add_argument("--budget", type=int, required=True, help="labels at the end of each curve")
+    p.add_argument("--step", type=int, required=True, help="analyst answers per round")
+    p.add_argument("--test-fraction", type=float, required=True)
+    p.add_argument("--threshold", type=float, required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    log = setup_logging()
+    users = parse_users_csv(Path(a.users).read_bytes(), a.users, a.classes)
+    if missing := [u["user_id"] for u in users if u["gold"] is None]:
+        raise InputError(a.users, f"{len(missing)} users have no label (first: {missing[0]}); the curve "
+                         "simulates the analyst from the gold labels", field="label")
+    rows = curves([u["persona"] for u in users], [u["gold"] for u in users], a.classes, a.seeds, a.budget,
+                  a.step, a.test_fraction, a.threshold)
+    write_parquet(a.out, rows)
+    log.info("%d rounds over %d seeds", len(rows), a.seeds)
+
+
+if __name__ == "__main__":
+    from papers.core.cli import run
+
+    run(main)

@@ -324,17 +324,22 @@ def main(argv=None) -> None:
     p.add_argument("--host", default="127.0.0.1", help="the address to bind (default: loopback only)")
     p.add_argument("--config", default="config/config.yaml", help="the config whose model registry is read")
     p.add_argument("--model", default="smollm2-135m-instruct", help="a model of the registry")
+    p.add_argument("--model-entry", default="", metavar="JSON",
+                   help="a registry entry as JSON, instead of --config and --model (what the DAG passes)")
     p.add_argument("--cache", default="", help="the call cache (default: persopilot_calls.sqlite beside --db)")
     p.add_argument("--catalogue", default=Settings.catalogue)
     p.add_argument("--users", default="", help="a users CSV to import at start")
     p.add_argument("--extractor", choices=("model", "rules"), default="model")
+    p.add_argument("--classes", nargs=2, default=list(CLASSES), help="the analyst task's two classes")
     p.add_argument("--assist", type=int, default=3, help="queued users shown with the assistant's suggestion")
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     import uvicorn
 
-    settings = Settings(db=a.db, catalogue=a.catalogue, model_entry=model_entry(a.config, a.model), cache=a.cache,
-                        extractor=a.extractor, assist=a.assist, threads=a.threads, users=a.users)
+    entry = json.loads(a.model_entry) if a.model_entry else model_entry(a.config, a.model)
+    settings = Settings(db=a.db, catalogue=a.catalogue, model_entry=entry, cache=a.cache,
+                        extractor=a.extractor, assist=a.assist, threads=a.threads, users=a.users,
+                        classes=tuple(a.classes))
     uvicorn.run(create_app(settings), host=a.host, port=a.port, log_level="warning")
 
 

@@ -1,6 +1,6 @@
 """Persona facts as (subject, relation, object) triplets from what a user says.
 
-    python -m papers.persopilot.extract --help     # the extractor on a labelled set, with P/R/F1
+    python -m papers.persopilot.extract --help     # both extractors on a labelled set (the DAG's step)
 
 The model extractor asks a chat model of the registry (through the call cache) with a few-shot
 prompt to write one triplet per line, `subject | relation | object`, and parses the reply strictly:
@@ -14,6 +14,7 @@ rule-based baseline `rule_extract` (regular expressions over "I like ...", "I li
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -72,6 +73,9 @@ class Triplet:
 
     def text(self) -> str:
         return f"{self.subject} | {self.relation} | {self.object}"
+
+    def fields(self) -> list[str]:
+        return [self.subject, self.relation, self.object]
 
 
 @dataclass(frozen=True)
@@ -206,3 +210,69 @@ def prf(predicted: Sequence[Sequence[Triplet]], gold: Sequence[Sequence[Triplet]
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
+
+
+def load_labelled(path) -> list[dict]:
+    """The labelled set: JSON Lines with message_id, text and triplets ([subject, relation, object]
+    lists already in the parser's normal form); a bad record is an InputError naming its row."""
+    from papers.core.io import InputError, read_jsonl_records
+
+    records = read_jsonl_records(path, ["message_id", "text", "triplets"])
+    seen = set()
+    for r in records:
+        where = {"row": r["_row"], "line": r["_line"]}
+        if not isinstance(r["message_id"], str) or not r["message_id"] or r["message_id"] in seen:
+            raise InputError(path, "message_id must be a unique non-empty string", field="message_id", **where)
+        if not isinstance(r["text"], str) or not r["text"].strip():
+            raise InputError(path, "text must be a non-empty string", field="text", **where)
+        if not isinstance(r["triplets"], list):
+            raise InputError(path, "triplets must be a list", field="triplets", **where)
+        gold = []
+        for t in r["triplets"]:
+            made = make_triplet(*t) if isinstance(t, list) and len(t) == 3 and all(isinstance(x, str) for x in t) else None
+            if made is None or made.fields() != t:
+                raise InputError(path, f"{t!r} is not a [subject, relation, object] in normal form",
+                                 field="triplets", **where)
+            gold.append(made)
+        seen.add(r["message_id"])
+        r["gold"] = tuple(gold)
+    return records
+
+
+def extract_labelled(records: list[dict], model, max_new_tokens: int):
+    """One row per message and extractor (model, rules): its triplets and the gold ones, as JSON."""
+    import pandas as pd
+
+    by_model = model_extract(model, [r["text"] for r in records], max_new_tokens)
+    rows = []
+    for r, found in zip(records, by_model):
+        for name, e in (("model", found), ("rules", rule_extract(r["text"]))):
+            rows.append({"message_id": r["message_id"], "extractor": name, "text": r["text"], "reply": e.reply,
+                         "triplets": json.dumps([t.fields() for t in e.triplets]),
+                         "gold": json.dumps([t.fields() for t in r["gold"]]),
+                         "dropped": e.dropped})
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    from papers.core.cli import add_model_args, open_model, parser, setup_logging
+    from papers.core.io import write_parquet
+
+    p = parser(__doc__)
+    p.add_argument("--messages", required=True, help="the labelled set (JSON Lines: message_id, text, triplets)")
+    add_model_args(p, "model")
+    p.add_argument("--max-new-tokens", type=int, required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args(argv)
+    log = setup_logging()
+    records = load_labelled(a.messages)
+    model = open_model(a.model, a.cache, a.threads, desc="extractor")
+    rows = extract_labelled(records, model, a.max_new_tokens)
+    write_parquet(a.out, rows)
+    log.info("%d messages, %d model calls", len(records), model.calls)
+
+
+if __name__ == "__main__":
+    from papers.core.cli import run
+
+    run(main)
