@@ -86,7 +86,7 @@ def test_users_csv_errors_name_row_and_field():
         b"user_id,persona\nu1,fine,extra\n": ("row 1 (line 2)", "expected 2 fields"),
         b"id,persona\nu1,fine\n": ("line 1", "field 'user_id'"),
         b"user_id,persona\n": ("no data rows",),
-        b"user_id,persona\nu1,caf\xe9\n": ("not UTF-8", "line 2"),
+        b"user_id,persona\nu1,caf\xe9\n": ("invalid UTF-8", "line 2"),
     }
     for data, parts in cases.items():
         with pytest.raises(InputError) as err:

@@ -124,6 +124,8 @@ class PersoPilot:
         """Extract, link, recommend and store one exchange; returns the message id."""
         s = self.settings
         check_user_id(user_id)
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, got {type(text).__name__}")
         if not text.strip():
             raise StoreInputError("the message is empty: write what you like, want or dislike")
         if len(text) > MAX_TEXT:

@@ -12,8 +12,6 @@ connections may not cross threads.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import math
 import re
 import sqlite3
@@ -21,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from papers.core.io import InputError, UserError
+from papers.core.io import InputError, UserError, csv_records, decode_text
 
 from .extract import Triplet
 
@@ -132,56 +130,25 @@ def parse_users_csv(data: bytes, source: str, classes: Sequence[str]) -> list[di
     for a file with one bad row (import_users then stores all rows or none)."""
     if not isinstance(data, bytes):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as err:
-        raise InputError(source, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})",
-                         line=data[:err.start].count(b"\n") + 1) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as err:
-        raise InputError(source, f"unreadable CSV header ({err})", line=1) from None
-    if not header:
-        raise InputError(source, "the file is empty")
-    header = [h.strip() for h in header]
-    for name in ("user_id", "persona"):
-        if name not in header:
-            raise InputError(source, f"missing column; found {', '.join(header)}", line=1, field=name)
-    if len(set(header)) != len(header):
-        raise InputError(source, "a column appears twice in the header", line=1)
     users, seen = [], set()
-    while True:
-        row, line = len(users) + 1, reader.line_num + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            raise InputError(source, f"unreadable CSV ({err})", row=row, line=line) from None
-        if not fields:
-            continue
-        if len(fields) != len(header):
-            raise InputError(source, f"expected {len(header)} fields, found {len(fields)}", row=row, line=line)
-        record = dict(zip(header, fields))
-        uid, persona, gold = record["user_id"].strip(), record["persona"].strip(), record.get("label", "").strip()
+    for r in csv_records(decode_text(data, source), source, ["user_id", "persona"]):
+        uid, persona, gold = r["user_id"].strip(), r["persona"].strip(), r.get("label", "").strip()
+        where = {"row": r["_row"], "line": r["_line"]}
         if not USER_ID.match(uid):
             raise InputError(source, f"{uid[:40]!r} is not a user id (1-64 letters, digits, '_', '-', '.')",
-                             row=row, line=line, field="user_id")
+                             field="user_id", **where)
         if uid in seen:
-            raise InputError(source, f"user {uid!r} appears twice", row=row, line=line, field="user_id")
+            raise InputError(source, f"user {uid!r} appears twice", field="user_id", **where)
         if not persona:
-            raise InputError(source, "the persona is empty", row=row, line=line, field="persona")
+            raise InputError(source, "the persona is empty", field="persona", **where)
         if len(persona) > MAX_PERSONA:
             raise InputError(source, f"the persona has {len(persona)} characters; at most {MAX_PERSONA}",
-                             row=row, line=line, field="persona")
+                             field="persona", **where)
         if gold and gold not in classes:
             raise InputError(source, f"label {gold[:40]!r} is not one of {', '.join(classes)} (or empty)",
-                             row=row, line=line, field="label")
+                             field="label", **where)
         seen.add(uid)
         users.append({"user_id": uid, "persona": persona, "gold": gold or None})
-    if not users:
-        raise InputError(source, "no data rows after the header")
     return users
 
 
