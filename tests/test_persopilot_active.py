@@ -103,3 +103,23 @@ def test_uncertainty_sampling_beats_random_on_the_mini_users():
         curves = [active.learning_curve(texts, labels, CLASSES, strategy, seed, budget=30) for seed in range(5)]
         area[strategy] = np.mean([r["accuracy"] for curve in curves for r in curve])
     assert area["uncertainty"] > area["random"] + 0.02, area
+
+
+def test_active_learning_table_by_hand():
+    import pandas as pd
+
+    from papers.persopilot.results import table_active_learning
+
+    curve = pd.DataFrame([
+        {"strategy": s, "seed": seed, "labels": n, "accuracy": acc, "under_threshold": under, "pool": 0, "accepted": 0}
+        for s, seed, n, acc, under in [("uncertainty", 0, 2, 0.5, 10), ("uncertainty", 1, 2, 0.7, 12),
+                                       ("random", 0, 2, 0.5, 10), ("random", 1, 2, 0.7, 12),
+                                       ("uncertainty", 0, 4, 0.9, 4), ("uncertainty", 1, 4, 0.8, 6),
+                                       ("random", 0, 4, 0.6, 9), ("random", 1, 4, 0.7, 11)]])
+    table = table_active_learning(curve)
+    assert table["labels"].tolist() == [2, 4] and table["seeds"].tolist() == [2, 2]
+    assert table["uncertainty"].tolist() == pytest.approx([0.6, 0.85])
+    assert table["random"].tolist() == pytest.approx([0.6, 0.65])
+    assert table["difference"].tolist() == pytest.approx([0.0, 0.2])
+    assert table["under_threshold"].tolist() == pytest.approx([11, 5])
+    assert table["uncertainty_sd"].iloc[1] == pytest.approx(np.std([0.9, 0.8], ddof=1))

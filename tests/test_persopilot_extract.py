@@ -105,3 +105,33 @@ def test_the_mini_model_extracts_a_stated_preference_through_the_cache(tmp_path)
     assert question.triplets == ()
     again = model_extract(model, messages)  # answered by the cache
     assert model.calls == 2 and again == first
+
+
+def test_extractor_table_by_hand():
+    import pandas as pd
+
+    from papers.persopilot.results import table_extractor
+
+    rows = []
+    for extractor, predicted, dropped in (("model", [["user", "likes", "hiking in the alps"]], 2),
+                                          ("rules", [["user", "likes", "hiking"], ["user", "is", "tall"]], 0)):
+        rows.append({"message_id": "m1", "extractor": extractor, "text": "", "reply": "",
+                     "triplets": json.dumps(predicted), "gold": json.dumps([["user", "likes", "hiking"]]),
+                     "dropped": dropped})
+    table = table_extractor(pd.DataFrame(rows)).set_index("extractor")
+    assert table.loc["model", ["precision", "recall", "f1"]].tolist() == [0, 0, 0]
+    assert table.loc["model", ["precision_lenient", "recall_lenient"]].tolist() == [1, 1]
+    assert table.loc["rules", ["precision", "recall"]].tolist() == pytest.approx([0.5, 1])
+    assert table.loc["model", "dropped_lines"] == 2 and table.loc["rules", "predicted"] == 2
+
+
+def test_labelled_set_errors_name_row_and_field(tmp_path):
+    from papers.core.io import InputError
+    from papers.persopilot.extract import load_labelled
+
+    bad = tmp_path / "m.jsonl"
+    bad.write_text('{"message_id": "a", "text": "I like tea.", "triplets": [["user", "likes", "tea"]]}\n'
+                   '{"message_id": "b", "text": "I like Tea.", "triplets": [["user", "likes", "Tea"]]}\n')
+    with pytest.raises(InputError, match=r"row 2 \(line 2\), field 'triplets'"):
+        load_labelled(bad)
+    assert len(load_labelled(MESSAGES)) == 36
