@@ -28,8 +28,9 @@ from typing import Iterator
 
 from papers.core.io import UserError
 
-# What the end user says in the screenshot, in order.
-SCRIPT = ("I love hiking in the mountains and I don't like skiing.", "What else would I like?")
+# What the end user says in the screenshot, in order: one preference per message (the mini model
+# extracts nothing from "I love hiking and I don't like skiing"), then a question with no fact.
+SCRIPT = ("I love hiking in the mountains.", "I want to buy a camera.", "What else would I like?")
 USER = "alice"
 VIEWPORT = {"width": 1100, "height": 900}
 TIMEOUT_MS = 300_000  # a page that waits on the model on a busy CPU
