@@ -49,16 +49,20 @@ def read_text(path: str | Path, fallback: str | None = None) -> str:
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
-    data = path.read_bytes()
+    return decode_text(path.read_bytes(), path, fallback)
+
+
+def decode_text(data: bytes, source, fallback: str | None = None) -> str:
+    """read_text for bytes already in memory (an upload); `source` names them in errors."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         if fallback is not None:
-            return _nonempty(path, data.decode(fallback, errors="strict"))
+            return _nonempty(source, data.decode(fallback, errors="strict"))
         line = data[:err.start].count(b"\n") + 1
-        raise InputError(path, f"invalid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
+        raise InputError(source, f"invalid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})",
                          line=line) from None
-    return _nonempty(path, text)
+    return _nonempty(source, text)
 
 
 def _nonempty(path, text: str) -> str:
@@ -84,7 +88,11 @@ def read_csv_records(path: str | Path, required: list[str], delimiter: str = ","
                      fallback: str | None = None) -> list[dict]:
     """Rows of a CSV file as dicts, each with '_row' and '_line'; checks the required columns.
     `delimiter` reads tab-separated releases; `fallback` is read_text's."""
-    text = read_text(path, fallback)
+    return csv_records(read_text(path, fallback), path, required, delimiter)
+
+
+def csv_records(text: str, path, required: list[str], delimiter: str = ",") -> list[dict]:
+    """read_csv_records for text already in memory (an upload); `path` names it in errors."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     csv.field_size_limit(CSV_FIELD_LIMIT)
     records, header = [], None

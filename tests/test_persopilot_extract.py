@@ -1,0 +1,137 @@
+"""PersoPilot's triplet extractor: the strict parser, the rule-based baseline, P/R/F1 by hand, the
+labelled set's gold triplets, and the real mini chat model through the cache."""
+import json
+from pathlib import Path
+
+import pytest
+
+from papers.persopilot.extract import (RELATIONS, Triplet, extraction_chat, make_triplet, model_extract,
+                                       parse_triplets, prf, rule_extract)
+
+ROOT = Path(__file__).resolve().parents[1]
+MESSAGES = ROOT / "data" / "persopilot" / "messages.jsonl"
+
+
+def test_parser_keeps_valid_lines_and_counts_the_dropped_ones():
+    reply = ("user | likes | hiking\n"
+             "- I | Likes | The Mountains.\n"        # bullet, speaker, capitals, article, full stop
+             "user | loves | jazz\n"                  # a listed verb: read as likes
+             "just some text\n"                       # not three fields
+             "user | adores | x | y\n"                # four fields
+             "user | flies | kites\n"                 # a relation outside the vocabulary
+             "user | likes | <b>bold</b>\n"           # not a phrase
+             "user | likes | a b c d e f g h\n"       # too long for an object
+             "none\n"                                 # no fact, not dropped
+             "\n"
+             "user | likes | hiking\n")               # a repeat, kept once, not dropped
+    triplets, dropped = parse_triplets(reply)
+    assert [t.text() for t in triplets] == ["user | likes | hiking", "user | likes | mountains",
+                                            "user | likes | jazz"]
+    assert dropped == 5
+
+
+def test_parser_on_nothing_and_wrong_types():
+    assert parse_triplets("") == ((), 0)
+    assert parse_triplets("None.") == ((), 0)
+    with pytest.raises(TypeError):
+        parse_triplets(None)
+    with pytest.raises(TypeError):
+        rule_extract(3)
+    with pytest.raises(TypeError):
+        extraction_chat(b"I like tea")
+
+
+def test_triplet_checks_its_fields():
+    with pytest.raises(ValueError, match="unknown relation"):
+        Triplet("user", "flies", "kites")
+    with pytest.raises(TypeError):
+        Triplet("user", "likes", "")
+    assert make_triplet("Me", "lives in", "Lyon") == Triplet("user", "lives_in", "lyon")
+    assert set(RELATIONS) == {"likes", "dislikes", "is", "has", "lives_in", "wants", "works_as"}
+
+
+def test_rule_baseline_by_hand():
+    got = rule_extract("I live in Lyon and I don't like jazz, but I love hiking in the Alps.").triplets
+    assert got == (Triplet("user", "lives_in", "lyon"), Triplet("user", "dislikes", "jazz"),
+                   Triplet("user", "likes", "hiking"))
+    assert rule_extract("Hello there!").triplets == ()
+
+
+def test_prf_by_hand():
+    t = Triplet
+    gold = [[t("user", "likes", "hiking"), t("user", "lives_in", "lyon")], [t("user", "has", "cat")], []]
+    pred = [[t("user", "likes", "hiking"), t("user", "lives_in", "paris")], [t("user", "has", "two cats")],
+            [t("user", "is", "happy")]]
+    exact = prf(pred, gold)
+    assert (exact["tp"], exact["fp"], exact["fn"]) == (1, 3, 2)
+    assert exact["precision"] == pytest.approx(1 / 4) and exact["recall"] == pytest.approx(1 / 3)
+    assert exact["f1"] == pytest.approx(2 * (1 / 4) * (1 / 3) / (1 / 4 + 1 / 3))
+    lenient = prf(pred, gold, lenient=True)  # "two cats" shares no word with "cat": still a miss
+    assert (lenient["tp"], lenient["fp"], lenient["fn"]) == (1, 3, 2)
+    assert prf([[t("user", "has", "two cats")]], [[t("user", "has", "cats")]], lenient=True)["tp"] == 1
+    with pytest.raises(ValueError):
+        prf(pred, gold[:2])
+
+
+def test_labelled_set_is_well_formed():
+    rows = [json.loads(line) for line in MESSAGES.read_text().splitlines()]
+    assert 30 <= len(rows) <= 40 and len({r["message_id"] for r in rows}) == len(rows)
+    for r in rows:
+        for s, rel, o in r["triplets"]:
+            # gold objects are already in the parser's normal form
+            assert make_triplet(s, rel, o) == Triplet(s, rel, o), r
+    assert sum(not r["triplets"] for r in rows) >= 3  # messages that state no fact
+
+
+def test_few_shot_examples_are_not_in_the_labelled_set():
+    texts = {json.loads(line)["text"] for line in MESSAGES.read_text().splitlines()}
+    chat = extraction_chat("I love tea.")
+    examples = {content for role, content in chat[1:-1] if role == "user"}
+    assert examples and not examples & texts
+
+
+@pytest.mark.slow
+def test_the_mini_model_extracts_a_stated_preference_through_the_cache(tmp_path):
+    from papers.core.cli import open_model
+    from tests.conftest import model_dir
+
+    entry = {"backend": "hf", "model": str(model_dir("smollm2-135m-instruct")), "dtype": "float32"}
+    model = open_model(json.dumps(entry), str(tmp_path / "calls.sqlite"), 1)
+    messages = ["I love hiking in the mountains.", "What can you recommend?"]
+    first = model_extract(model, messages)
+    assert model.calls == 2
+    hiking, question = first
+    assert any(t.relation == "likes" and "hiking" in t.object for t in hiking.triplets), hiking
+    assert question.triplets == ()
+    again = model_extract(model, messages)  # answered by the cache
+    assert model.calls == 2 and again == first
+
+
+def test_extractor_table_by_hand():
+    import pandas as pd
+
+    from papers.persopilot.results import table_extractor
+
+    rows = []
+    for extractor, predicted, dropped in (("model", [["user", "likes", "hiking in the alps"]], 2),
+                                          ("rules", [["user", "likes", "hiking"], ["user", "is", "tall"]], 0)):
+        rows.append({"message_id": "m1", "extractor": extractor, "text": "", "reply": "",
+                     "triplets": json.dumps(predicted), "gold": json.dumps([["user", "likes", "hiking"]]),
+                     "dropped": dropped})
+    table = table_extractor(pd.DataFrame(rows)).set_index("extractor")
+    assert table.loc["model", ["precision", "recall", "f1"]].tolist() == [0, 0, 0]
+    assert table.loc["model", ["precision_lenient", "recall_lenient"]].tolist() == [1, 1]
+    assert table.loc["rules", ["precision", "recall"]].tolist() == pytest.approx([0.5, 1])
+    assert table.loc["model", "dropped_lines"] == 2 and table.loc["rules", "predicted"] == 2
+
+
+def test_labelled_set_errors_name_row_and_field(tmp_path):
+    from papers.core.io import InputError
+    from papers.persopilot.extract import load_labelled
+
+    bad = tmp_path / "m.jsonl"
+    bad.write_text('{"message_id": "a", "text": "I like tea.", "triplets": [["user", "likes", "tea"]]}\n'
+                   '{"message_id": "b", "text": "I like Tea.", "triplets": [["user", "likes", "Tea"]]}\n')
+    with pytest.raises(InputError, match=r"row 2 \(line 2\), field 'triplets'"):
+        load_labelled(bad)
+    assert len(load_labelled(MESSAGES)) == 36
