@@ -22,8 +22,10 @@ from .tasks import task_labels
 
 
 def select_memes(memes: pd.DataFrame, split: str, n: int, seed: int, task: str | None = None) -> pd.DataFrame:
-    """Up to `n` memes of `split` drawn with `seed`, in table order. With `task`, balanced: half of
-    each class where the split has enough (Stage II learns the boundary, not the majority class)."""
+    """Up to `n` memes of `split` drawn with `seed`, in table order: stratified by the table's own
+    `label` in the split's proportions (a plain draw of 12 Harm-C memes held 10 harmful), or with
+    `task`, balanced: half of each class where the split has enough (Stage II learns the boundary,
+    not the majority class)."""
     if not isinstance(memes, pd.DataFrame) or "split" not in memes.columns:
         raise TypeError("memes must be a meme table (papers.core.vision.memes) with a split column")
     if not isinstance(n, int) or n < 1:
@@ -32,12 +34,12 @@ def select_memes(memes: pd.DataFrame, split: str, n: int, seed: int, task: str |
     if pool.empty:
         raise ValueError(f"the meme table has no {split} memes")
     rng = np.random.default_rng(seed)
-    if task is None:
-        chosen = rng.choice(len(pool), size=min(n, len(pool)), replace=False)
-        return pool.iloc[np.sort(chosen)]
-    labels = task_labels(pool, task).to_numpy()
+    if n >= len(pool):
+        return pool
+    labels = (pool["label"] if task is None else task_labels(pool, task)).to_numpy()
+    positive = round(n * labels.mean()) if task is None else n // 2
     positions = []
-    for cls, share in ((1, n // 2), (0, n - n // 2)):
+    for cls, share in ((1, positive), (0, n - positive)):
         own = np.flatnonzero(labels == cls)
         positions += list(rng.choice(own, size=min(share, len(own)), replace=False))
     # a class short of its half leaves its places to the other class
