@@ -40,21 +40,10 @@ def training_examples(memes, facts, task: str, n: int, seed: int) -> list[tuple]
             for m, label in zip(meme_inputs(chosen, facts), gold)]
 
 
-def parse_pairs(values: list[str], what: str) -> dict[str, str]:
-    """name=path arguments as a dict; a malformed one is an error naming it."""
-    out = {}
-    for value in values:
-        name, sep, path = value.partition("=")
-        if not sep or not name or not path:
-            raise ValueError(f"--{what} takes name=path, got {value!r}")
-        out[name] = path
-    return out
-
-
 def main(argv=None) -> None:
     import dataclasses
 
-    from papers.core.cli import parser, setup_logging
+    from papers.core.cli import named_paths, parser, setup_logging
     from papers.core.llm.base import ModelSpec
     from papers.core.train.lora import LoraSettings, train_lora
     from papers.core.vision.memes import load_memes
@@ -79,7 +68,7 @@ def main(argv=None) -> None:
     benchmarks = json.loads(a.benchmarks)
     if len(a.out) != len(benchmarks):
         raise ValueError(f"{len(a.out)} output directories for {len(benchmarks)} benchmarks")
-    memes_paths, knowledge_paths = parse_pairs(a.memes, "memes"), parse_pairs(a.knowledge, "knowledge")
+    memes_paths, knowledge_paths = named_paths(a.memes, "--memes"), named_paths(a.knowledge, "--knowledge")
     spec = ModelSpec.from_config(json.loads(a.base))
     settings = LoraSettings(**{**json.loads(a.lora), "seed": a.seed})
     if "target_modules" in json.loads(a.lora):

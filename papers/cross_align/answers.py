@@ -106,11 +106,10 @@ def answer_benchmarks(model, name: str, benchmarks: dict, tables: dict, facts: d
 def main(argv=None) -> None:
     from pathlib import Path
 
-    from papers.core.cli import add_model_args, open_model, parser, setup_logging
+    from papers.core.cli import add_model_args, named_paths, open_model, parser, setup_logging
     from papers.core.io import write_parquet
     from papers.core.vision.memes import load_memes
 
-    from .adapters import parse_pairs
     from .enrich import read_facts
 
     p = parser(__doc__)
@@ -135,7 +134,7 @@ def main(argv=None) -> None:
     # every benchmark's adapter on the one base, each named after its benchmark (hf: loaded once, switched per request)
     entry["adapters"] = {**entry.get("adapters", {}), **dict(zip(benchmarks, a.adapters))}
     model = open_model(json.dumps(entry), a.cache, a.threads, desc=f"{a.name} answers")
-    memes_paths, knowledge_paths = parse_pairs(a.memes, "memes"), parse_pairs(a.knowledge, "knowledge")
+    memes_paths, knowledge_paths = named_paths(a.memes, "--memes"), named_paths(a.knowledge, "--knowledge")
     datasets = dict.fromkeys(b["dataset"] for b in benchmarks.values())
     tables = {d: load_memes(memes_paths[d]) for d in datasets}
     facts = {d: read_facts(knowledge_paths[d]) for d in datasets}
