@@ -17,6 +17,7 @@ from papers.core.knowledge.sources import SOURCES
 from papers.core.metrics.classification import macro_f1
 
 from .answers import ABLATED, VARIANTS, without
+from .enrich import HEADER
 
 TRIVIAL = ("most frequent", "chance")
 
@@ -70,6 +71,11 @@ def table_ablation(answers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _one_line(text: str) -> str:
+    """A cell of the Markdown table: OCR text and generations keep their words, not their line breaks."""
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def table_explanations(explanations: pd.DataFrame, per_benchmark: int) -> pd.DataFrame:
     from .prompts import task_text
 
@@ -77,8 +83,8 @@ def table_explanations(explanations: pd.DataFrame, per_benchmark: int) -> pd.Dat
     for (model, bench), own in explanations.groupby(["model", "benchmark"], sort=False):
         for r in own.head(per_benchmark).itertuples():
             names = task_text(r.task).labels
-            rows.append({"model": model, "benchmark": bench, "id": r.id, "text": r.text,
-                         "knowledge": r.knowledge.replace("\n", " ") or "(none linked)", "evidence": r.evidence,
-                         "reasoning": r.reasoning, "verdict": r.verdict, "p_positive": r.p_positive,
-                         "gold": names[r.gold]})
+            rows.append({"model": model, "benchmark": bench, "id": r.id, "text": _one_line(r.text),
+                         "knowledge": _one_line(r.knowledge.removeprefix(HEADER)) or "(none linked)",
+                         "evidence": _one_line(r.evidence), "reasoning": _one_line(r.reasoning),
+                         "verdict": r.verdict, "p_positive": r.p_positive, "gold": names[r.gold]})
     return pd.DataFrame(rows)
