@@ -65,8 +65,11 @@ def test_mini_task_labels_come_from_the_generators_columns():
         task_labels(memes.drop(columns="picture_label"), "hostile_imagery")
     with pytest.raises(InputError, match="row 2, field 'label'"):
         task_labels(memes.assign(label=[1, 2, 0]), "harmfulness")
-    with pytest.raises(ValueError):
-        task_labels(memes, "sarcasm")
+    with pytest.raises(ValueError, match="no labels in a rendered mini meme table"):
+        task_labels(memes, "sarcasm")  # the mini `label` is harmfulness, never sarcasm
+    with pytest.raises(ValueError, match="task must be one of"):
+        task_labels(memes, "satire")
+    assert task_labels(memes[["label"]], "hatefulness").tolist() == [1, 1, 0]  # a paper benchmark's own table
 
 
 def test_mini_tasks_read_a_real_rendered_table(tmp_path):

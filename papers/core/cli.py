@@ -44,6 +44,17 @@ def add_model_args(p: argparse.ArgumentParser, role: str) -> None:
     p.add_argument("--threads", type=int, default=1)
 
 
+def named_paths(pairs: list[str], flag: str) -> dict[str, str]:
+    """NAME=PATH arguments of one option as a dict; a malformed one stops with its flag and value."""
+    named = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"{flag}: expected NAME=PATH, got {pair!r}")
+        named[name] = path
+    return named
+
+
 def open_model(spec_json: str, cache_path: str, threads: int, desc: str = "") -> CachedModel:
     """The registry entry as a cached model; torch gets `threads` threads when it is loaded."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # mini scale never touches the network

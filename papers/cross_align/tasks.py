@@ -42,14 +42,29 @@ MINI_TASKS = {
 }
 
 
+def label_column(task: str) -> str:
+    """The meme table's column with `task`'s 0/1 label: a mini task's own column; a paper-scale
+    benchmark (benchmarks.TASKS) has its task's label in `label`."""
+    from .benchmarks import TASKS
+
+    if task in MINI_TASKS:
+        return MINI_TASKS[task].column
+    if task in TASKS:
+        return "label"
+    raise ValueError(f"task must be one of {tuple(MINI_TASKS) + tuple(t for t in TASKS if t not in MINI_TASKS)}, "
+                     f"got {task!r}")
+
+
 def task_labels(memes: pd.DataFrame, task: str, source: str = "memes") -> pd.Series:
     """The 0/1 labels of `task` for each meme (indexed like `memes`); a table without the task's
     column or with a value other than 0/1 is an InputError naming `source`, the row and the column."""
-    if task not in MINI_TASKS:
-        raise ValueError(f"task must be one of {tuple(MINI_TASKS)}, got {task!r}")
+    column = label_column(task)
     if not isinstance(memes, pd.DataFrame):
         raise TypeError(f"memes must be a pandas DataFrame, got {type(memes).__name__}")
-    column = MINI_TASKS[task].column
+    if task not in MINI_TASKS and "picture_label" in memes.columns:
+        # a rendered mini table's `label` is harmfulness; calling it sarcasm would invent a label
+        raise ValueError(f"{source}: task {task} has no labels in a rendered mini meme table (mini tasks: "
+                         f"{', '.join(MINI_TASKS)})")
     if column not in memes.columns:
         raise InputError(source, f"no column {column!r}: task {task} needs a rendered mini meme table",
                          field=column)

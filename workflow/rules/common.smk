@@ -353,3 +353,45 @@ def get_cc_source_args(wildcards, input):
     if "multi3hate" in section:
         return f"--multi3hate {shlex.quote(input.multi3hate)}"
     return f"--vision-memes {shlex.quote(input.memes)} --sample {section['sample']} --max-words {section['max_words']}"
+
+
+# -- CROSS-ALIGN+ (workflow/rules/cross_align.smk) -----------------------------------------------------
+def get_ca_datasets():
+    """The vision core's meme datasets the benchmarks read, each once, in config order."""
+    return list(dict.fromkeys(b["dataset"] for b in config["cross_align"]["benchmarks"].values()))
+
+
+def is_ca_trainable(name):
+    """Whether Stage II trains adapters on an LVLM: a local model of the hf backend (peft); an API
+    model (GPT-4o) answers +I+II and full without one."""
+    return config["models"][name]["backend"] == "hf"
+
+
+def get_ca_pairs(kind):
+    """dataset=path options for the meme tables ("memes") or the retrieved facts ("knowledge")."""
+    def pairs(wildcards, input):
+        return " ".join(shlex.quote(f"{d}={p}") for d, p in zip(get_ca_datasets(), input[kind]))
+    return pairs
+
+
+CA_SOURCE_FILES = ("conceptnet_assertions", "conceptnet100k", "wikidata", "lexicon")
+
+
+def get_ca_knowledge_files():
+    """Stage I's source files by format (config cross_align.knowledge without its languages)."""
+    return {key: config["cross_align"]["knowledge"][key] for key in CA_SOURCE_FILES}
+
+
+def get_ca_knowledge_args(wildcards, input):
+    """The enrichment step's sources, as enrich.py's options."""
+    knowledge = config["cross_align"]["knowledge"]
+    args = [f"--{key.replace('_', '-')} {' '.join(map(shlex.quote, input[key]))}" for key in CA_SOURCE_FILES
+            if input[key]]
+    return " ".join(args + [f"--languages {' '.join(knowledge['languages'])}"])
+
+
+def get_ca_adapters(wildcards):
+    """The LVLM's Stage II adapters, one per benchmark (none for an LVLM not trained here)."""
+    if not is_ca_trainable(wildcards.lvlm):
+        return []
+    return expand(rules.cross_align_train_adapters.output.adapters, lvlm=wildcards.lvlm)

@@ -19,18 +19,8 @@ def stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out[columns]
 
 
-def _named(pairs: list[str], flag: str) -> dict[str, str]:
-    named = {}
-    for pair in pairs:
-        name, sep, path = pair.partition("=")
-        if not sep or not name or not path:
-            raise SystemExit(f"{flag}: expected NAME=PATH, got {pair!r}")
-        named[name] = path
-    return named
-
-
 def main(argv=None) -> None:
-    from ..cli import parser, setup_logging
+    from ..cli import named_paths, parser, setup_logging
     from ..io import write_parquet
 
     p = parser(__doc__)
@@ -42,7 +32,7 @@ def main(argv=None) -> None:
     log = setup_logging()
     for flag, pairs, out in (("--candidates", a.candidates, a.out_candidates),
                              ("--responses", a.responses, a.out_responses)):
-        table = stack({name: pd.read_parquet(path) for name, path in _named(pairs, flag).items()})
+        table = stack({name: pd.read_parquet(path) for name, path in named_paths(pairs, flag).items()})
         write_parquet(out, table)
         log.info("%s: %d rows from %s", out, len(table), ", ".join(table["generator"].unique()))
 

@@ -6,6 +6,11 @@ option scoring later reads. The base weights stay frozen; only the LoRA matrices
 The adapter is written with `save_pretrained` into a temporary directory that is renamed into
 place, next to `training.json` (settings, example count, loss per epoch).
 
+A chat may show images (a vision-language model, llm/hf_vision.py): its prompt is then the
+processor's ids (each image's placeholder expanded) with the image inputs beside them, exactly as the
+backend scores it; the LoRA goes on the language model's layers only (never the image tower), and the
+frozen modules stay in eval mode (the mini CLIP's batch norms must not update their statistics).
+
 Determinism: the LoRA initialisation and the order of examples come from `seed`; with the same
 thread count the same inputs give the same adapter.
 """
@@ -14,16 +19,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from ..io import atomic_dir
 from ..llm.base import ModelSpec
-from ..llm.types import Chat
+from ..llm.types import Chat, ImagePart
 
 log = logging.getLogger("pluralign")
 
@@ -50,11 +57,52 @@ def encode_example(encoder, messages: Chat, answer: str, max_length: int) -> tup
     return ids, labels
 
 
-def _collate(batch: list[tuple[list[int], list[int]]], pad: int) -> dict[str, torch.Tensor]:
-    width = max(len(ids) for ids, _ in batch)
-    return {"input_ids": torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in batch]),
-            "attention_mask": torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in batch]),
-            "labels": torch.tensor([labels + [-100] * (width - len(labels)) for _, labels in batch])}
+def has_images(messages: Chat) -> bool:
+    return any(isinstance(p, ImagePart) for _, content in messages if not isinstance(content, str) for p in content)
+
+
+def encode_image_example(backend, messages: Chat, answer: str, max_length: int
+                         ) -> tuple[list[int], list[int], dict[str, Tensor]]:
+    """Ids, labels and image inputs (pixel_values...) of one example of a vision-language backend, as
+    its score() sees them. Too long is an error: cutting the start would cut an image's placeholders."""
+    inputs = backend.inputs([messages])
+    prompt = inputs.pop("input_ids")[0].tolist()
+    inputs.pop("attention_mask")
+    target = backend.encode_options([answer])[0]
+    if len(prompt) + len(target) > max_length:
+        raise ValueError(f"an example of {len(prompt) + len(target)} tokens (image tokens included) exceeds "
+                         f"max_length {max_length}; raise the LoRA max_length")
+    return prompt + target, [-100] * len(prompt) + target, inputs
+
+
+def _collate(batch: list[tuple], pad: int) -> dict[str, torch.Tensor]:
+    width = max(len(example[0]) for example in batch)
+    out = {"input_ids": torch.tensor([e[0] + [pad] * (width - len(e[0])) for e in batch]),
+           "attention_mask": torch.tensor([[1] * len(e[0]) + [0] * (width - len(e[0])) for e in batch]),
+           "labels": torch.tensor([e[1] + [-100] * (width - len(e[1])) for e in batch])}
+    # image inputs: one row per image (or patch), in the order of the placeholders across the batch
+    for name in (batch[0][2] if len(batch[0]) > 2 else {}):
+        out[name] = torch.cat([e[2][name] for e in batch])
+    return out
+
+
+# LoRA on the language model only: a module whose name says vision (LLaVA's vision_tower, the mini
+# LVLM's visual) is left alone; CLIP towers have q_proj/v_proj layers of their own.
+VISION_MODULES = r"(^|.*\.)(visual|vision_tower|vision_model|visual_encoder)(\..*|$)"
+
+
+def _target_modules(names: tuple[str, ...], vision: bool):
+    if not vision:
+        return list(names)
+    return rf"^(?!{VISION_MODULES}).*\.({'|'.join(map(re.escape, names))})$"
+
+
+def _freeze_modes(model) -> None:
+    """Modules none of whose parameters learn go back to eval mode (batch norms keep their statistics)."""
+    for module in model.modules():
+        params = list(module.parameters())
+        if params and not any(p.requires_grad for p in params):
+            module.eval()
 
 
 def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: LoraSettings,
@@ -63,16 +111,26 @@ def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: 
     from peft import LoraConfig, get_peft_model
 
     from ..llm.hf import HFBackend
+    from ..llm.hf_vision import HFVisionBackend, is_vision_model
 
     if not examples:
         raise ValueError(f"{out_dir}: no training examples")
     torch.manual_seed(settings.seed)
-    base = HFBackend(dataclasses.replace(spec, adapter=""))
-    encoded = [encode_example(base, m, a, settings.max_length) for m, a in examples]
+    bare = dataclasses.replace(spec, adapter="", adapters={})
+    vision = is_vision_model(bare)
+    base = HFVisionBackend(bare) if vision else HFBackend(bare)
+    if any(has_images(m) for m, _ in examples) and not vision:
+        raise ValueError(f"model {spec.model!r} takes text only, but training examples show images")
+    encoded = [encode_image_example(base, m, a, settings.max_length) if vision
+               else encode_example(base, m, a, settings.max_length) for m, a in examples]
+    # A vision-language model is not a transformers causal LM to peft (the mini LVLM is a plain
+    # module): no task type, so peft's forward passes every input through as it is.
     model = get_peft_model(base.model, LoraConfig(
         r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
-        target_modules=list(settings.target_modules), task_type="CAUSAL_LM"))
+        target_modules=_target_modules(settings.target_modules, vision), task_type=None if vision else "CAUSAL_LM"))
     model.train()
+    if vision:
+        _freeze_modes(model)
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
     rng = np.random.default_rng(settings.seed)
     pad = base.tokenizer.pad_token_id
