@@ -123,6 +123,28 @@ def test_oversized_upload_is_refused_with_413_and_imports_nothing(client):
     assert counts(client.db)["users"] == 0
 
 
+def test_a_chunked_body_without_length_is_cut_off_at_the_limit(client):
+    # No Content-Length (a generator body is sent chunked): the server counts what arrives.
+    def chunks(data, size=16 * 1024):
+        for i in range(0, len(data), size):
+            yield data[i:i + size]
+
+    boundary = "persopilot-test"
+    csv = b"user_id,persona\n" + b"u1,I like hiking very much.\n" * (MAX_UPLOAD // 20)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{client.csrf}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"users\"; filename=\"big.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + csv + f"\r\n--{boundary}--\r\n".encode()
+    r = client.post("/analyst/upload", content=chunks(body),
+                    headers={**SAME, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert r.status_code == 413 and "KiB" in error(r)
+    form = f"csrf={client.csrf}&user=alice&message=".encode() + b"a" * (MAX_UPLOAD + 70 * 1024)
+    r = client.post("/chat", content=chunks(form),
+                    headers={**SAME, "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and "KiB" in r.text
+    assert counts(client.db)["users"] == 0 and counts(client.db)["messages"] == 0
+
+
 def test_analyst_labels_retrain_and_the_next_query_changes(client):
     r = upload(client, "users.csv", USERS.read_bytes())
     assert r.status_code == 200 and "imported 80 users" in r.text

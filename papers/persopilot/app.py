@@ -223,11 +223,29 @@ def create_app(settings: Settings) -> FastAPI:
         if length is not None and length.isdigit() and int(length) > settings.max_upload + 64 * 1024:
             raise TooLarge(f"the request is {int(length)} bytes; uploads may be at most "
                                   f"{settings.max_upload // 1024} KiB")
-        form = await request.form(max_files=1, max_fields=20, max_part_size=64 * 1024)
+        # A chunked body says no length: count what arrives and stop at the limit, so an oversized upload
+        # is never spooled to disk whole.
+        limit, seen = settings.max_upload + 64 * 1024, 0
+
+        async def receive_bounded():
+            nonlocal seen
+            message = await request.receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise TooLarge(f"the request is over {limit} bytes; uploads may be at most "
+                               f"{settings.max_upload // 1024} KiB")
+            return message
+
+        form = await Request(request.scope, receive_bounded).form(max_files=1, max_fields=20,
+                                                                   max_part_size=64 * 1024)
         cookie, sent = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf", "")
         if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
             raise Forbidden("missing or wrong CSRF token: reload the page and try again")
         return form
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, err: TooLarge):  # where a route has no page of its own for it
+        return PlainTextResponse(f"413 Content Too Large: {err}", status_code=413, headers=SECURITY_HEADERS)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, err: Forbidden):
