@@ -14,17 +14,12 @@ import numpy as np
 import pandas as pd
 
 from papers.core.knowledge.sources import SOURCES
-from papers.core.metrics.classification import macro_f1
+from papers.core.metrics.classification import macro_f1, trivial_predictions
 
 from .answers import ABLATED, VARIANTS, without
 from .enrich import HEADER
 
 TRIVIAL = ("most frequent", "chance")
-
-
-def trivial_predictions(gold: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    majority = int(np.bincount(gold, minlength=2).argmax())
-    return {"most frequent": np.full(len(gold), majority), "chance": np.random.default_rng(seed).integers(0, 2, len(gold))}
 
 
 def _f1(cell: pd.DataFrame) -> float:

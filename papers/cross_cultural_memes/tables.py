@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, f1_score
 
-from papers.core.metrics.classification import macro_f1
+from papers.core.metrics.classification import macro_f1, trivial_predictions
 
 from .evaluate import COUNTRY_OF, settings
 
@@ -22,12 +22,6 @@ BROKEN = {"empty", "copied", "length"}
 
 def _gold(memes: pd.DataFrame, language: str) -> pd.Series:
     return memes.set_index("id")[f"label_{COUNTRY_OF[language]}"].astype(int)
-
-
-def trivial_predictions(gold: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    majority = int(np.bincount(gold, minlength=2).argmax())
-    return {"most frequent": np.full(len(gold), majority),
-            "chance": np.random.default_rng(seed).integers(0, 2, len(gold))}
 
 
 def table_f1_settings(scores: pd.DataFrame, memes: pd.DataFrame, languages: list[str], seed: int) -> pd.DataFrame:

@@ -49,3 +49,12 @@ def macro_f1(gold, predicted, labels: Sequence[int] | None = None) -> float:
         wrong = int(((g == c) != (p == c)).sum())  # FP + FN
         scores.append(2 * tp / (2 * tp + wrong) if tp + wrong else 0.0)
     return float(np.mean(scores))
+
+
+def trivial_predictions(gold, seed: int) -> dict[str, np.ndarray]:
+    """The two trivial predictors of a binary task that every meme table stands beside: the most
+    frequent gold label everywhere, and a seeded fair coin ("chance")."""
+    gold = _class_ids(gold, "gold")
+    majority = int(np.bincount(gold, minlength=2).argmax())
+    return {"most frequent": np.full(len(gold), majority),
+            "chance": np.random.default_rng(seed).integers(0, 2, len(gold))}

@@ -30,7 +30,7 @@ from torch import Tensor
 
 from ..io import atomic_dir
 from ..llm.base import ModelSpec
-from ..llm.types import Chat, ImagePart
+from ..llm.types import Chat
 
 log = logging.getLogger("pluralign")
 
@@ -55,10 +55,6 @@ def encode_example(encoder, messages: Chat, answer: str, max_length: int) -> tup
     ids = (prompt + target)[-max_length:]
     labels = ([-100] * len(prompt) + target)[-max_length:]
     return ids, labels
-
-
-def has_images(messages: Chat) -> bool:
-    return any(isinstance(p, ImagePart) for _, content in messages if not isinstance(content, str) for p in content)
 
 
 def encode_image_example(backend, messages: Chat, answer: str, max_length: int
@@ -119,8 +115,7 @@ def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: 
     bare = dataclasses.replace(spec, adapter="", adapters={})
     vision = is_vision_model(bare)
     base = HFVisionBackend(bare) if vision else HFBackend(bare)
-    if any(has_images(m) for m, _ in examples) and not vision:
-        raise ValueError(f"model {spec.model!r} takes text only, but training examples show images")
+    # a text model given an image part stops in encode_prompt (types.text_only names the model)
     encoded = [encode_image_example(base, m, a, settings.max_length) if vision
                else encode_example(base, m, a, settings.max_length) for m, a in examples]
     # A vision-language model is not a transformers causal LM to peft (the mini LVLM is a plain
