@@ -32,3 +32,23 @@ def test_wrong_benchmarks_are_named():
     assert "reads the mini generator's labels" in found
     config["cross_align"]["explanations_shown"] = 99
     assert "cross_align.explanations_shown: 99" in problems(config)[0]
+
+
+def test_paper_scale_reads_the_five_tasks_from_their_own_formats():
+    """Each paper task's benchmark is a vision.memes dataset of the format whose label is that task, so
+    the memes rule (papers.core.vision.prepare) reads it; eight LVLMs, GPT-4o scored by its answer."""
+    from papers.core.config import validate_config
+    from papers.core.vision.prepare import READERS
+    from papers.cross_align.benchmarks import FORMAT_OF, TASKS
+
+    paper = validate_config(_config("paper.yaml"), "config/paper.yaml")
+    section, memes = paper["cross_align"], paper["vision"]["memes"]
+    assert sorted(b["task"] for b in section["benchmarks"].values()) == sorted(TASKS)
+    for bench in section["benchmarks"].values():
+        assert memes[bench["dataset"]]["format"] == FORMAT_OF[bench["task"]] and FORMAT_OF[bench["task"]] in READERS
+    assert len(section["lvlms"]) == 8 and all(name in paper["models"] for name in section["lvlms"])
+    assert paper["models"]["gpt-4o"]["options"]["score_by_answer"] is True
+    swapped = copy.deepcopy(paper)
+    swapped["cross_align"]["benchmarks"]["misogyny"]["dataset"] = "mmsd2"
+    (found,) = problems(swapped)
+    assert "misogyny is not the label of a mmsd2 meme table" in found and "mami: misogyny" in found

@@ -369,3 +369,32 @@ def test_persodpo_tables_recompute_from_the_steps(work):
     assert len(claims) == 5 and set(claims["scale"]) == {"test"}
     for name in ("figure_failures_and_length.png", "figure_training.png", "figure_rewards.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cross_align_tables_recompute_from_the_answers(work):
+    from sklearn.metrics import f1_score
+
+    out = work / "results/cross_align"
+    answers = pd.read_parquet(out / "answers/mini-lvlm.parquet")
+    variants = pd.read_csv(out / "table_variants.csv")
+    model_rows = variants[variants["kind"] == "model"].set_index(["benchmark", "variant"])
+    for (benchmark, variant), own in answers.groupby(["benchmark", "variant"]):
+        # every answer of Stage II and III goes through the benchmark's own adapter, none before
+        assert set(own["adapter"]) == ({benchmark} if variant.startswith(("+I+II", "full")) else {""})
+        if (benchmark, variant) in model_rows.index:
+            f1 = f1_score(own["gold"], own["prediction"], average="macro", labels=[0, 1], zero_division=0)
+            assert model_rows.loc[(benchmark, variant), "macro_f1"] == pytest.approx(f1, abs=1e-3)
+        assert ((own["p_positive"] >= 0.5) == (own["prediction"] == 1)).all()
+    assert (answers.loc[answers["variant"] == "base", "knowledge"] == "").all()
+    assert (answers.loc[answers["variant"] == "+I", "knowledge"] != "").any()  # the tiny memes link facts
+    # the stage-III verdict is the explanations' verdict: the cascade's last step, not a fresh prompt
+    explanations = pd.read_parquet(out / "explanations/mini-lvlm.parquet").set_index(["benchmark", "id"])
+    full = answers[answers["variant"] == "full"].set_index(["benchmark", "id"])
+    assert full["p_positive"].to_dict() == pytest.approx(explanations.loc[full.index, "p_positive"].to_dict())
+    assert (explanations["evidence"] != "").all() and (explanations["reasoning"] != "").all()
+    trivial = variants[variants["kind"] == "trivial"]
+    assert set(trivial["model"]) == {"most frequent", "chance"}
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 4 and set(claims["scale"]) == {"test"}
+    assert_every_claim_measured(claims)
+    assert (out / "figure_gains.png").read_bytes()[:4] == b"\x89PNG"

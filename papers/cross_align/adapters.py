@@ -29,15 +29,16 @@ from .prompts import answer_content, task_text
 log = logging.getLogger("pluralign")
 
 
-def training_examples(memes, facts, task: str, n: int, seed: int) -> list[tuple]:
-    """(chat, label name) pairs of one benchmark's training memes."""
+def training_examples(memes, facts, task: str, n: int, seed: int, pictured: dict | None = None) -> list[tuple]:
+    """(chat, label name) pairs of one benchmark's training memes; `pictured`: the facts linked from
+    the LVLM's descriptions of their pictures (describe.py), if any."""
     from .tasks import task_labels
 
     chosen = select_memes(memes, "train", n, seed, task=task)
     names = task_text(task).labels
     gold = task_labels(chosen, task).to_numpy()
     return [(chat(("user", answer_content(m.picture, m.text, task, m.knowledge))), names[label])
-            for m, label in zip(meme_inputs(chosen, facts), gold)]
+            for m, label in zip(meme_inputs(chosen, facts, pictured=pictured), gold)]
 
 
 def main(argv=None) -> None:
@@ -54,6 +55,8 @@ def main(argv=None) -> None:
     p.add_argument("--benchmarks", required=True, help="JSON: benchmark -> {task, dataset}, in output order")
     p.add_argument("--memes", nargs="+", required=True, help="dataset=meme table")
     p.add_argument("--knowledge", nargs="+", required=True, help="dataset=retrieved facts (enrich.py)")
+    p.add_argument("--described", nargs="*", default=[],
+                   help="dataset=facts linked from this LVLM's descriptions (describe.py); none: not described")
     p.add_argument("--base", required=True, help="the LVLM's registry entry as JSON")
     p.add_argument("--lora", required=True, help="LoRA settings as JSON (papers/core/train/lora.py)")
     p.add_argument("--train-examples", type=int, required=True)
@@ -74,12 +77,14 @@ def main(argv=None) -> None:
     if "target_modules" in json.loads(a.lora):
         settings = dataclasses.replace(settings, target_modules=tuple(settings.target_modules))
     tables, facts = {}, {}
+    pictured = {d: read_facts(path) for d, path in named_paths(a.described, "--described").items()}
     for (name, bench), out in zip(benchmarks.items(), a.out):
         dataset = bench["dataset"]
         if dataset not in tables:
             tables[dataset] = load_memes(memes_paths[dataset])
             facts[dataset] = read_facts(knowledge_paths[dataset])
-        examples = training_examples(tables[dataset], facts[dataset], bench["task"], a.train_examples, a.seed)
+        examples = training_examples(tables[dataset], facts[dataset], bench["task"], a.train_examples, a.seed,
+                                     pictured.get(dataset))
         summary = train_lora(spec, examples, settings, out)
         log.info("%s: %d examples, answer loss per epoch %s", name, summary["examples"],
                  [round(x, 4) for x in summary["loss_per_epoch"]])

@@ -7,7 +7,8 @@
 
 Variants (the paper's table: base, +I, +I+II, full), each the same test memes of a benchmark:
 - base: the image, the text and the question (prompts.answer_content), the bare LVLM;
-- +I: the same with the meme's Stage I knowledge block (every source);
+- +I: the same with the meme's Stage I knowledge block (every source; linked from the text, and from
+  the LVLM's description of the picture where the config asks for one: describe.py);
 - +I+II: +I asked with the benchmark's Stage II adapter;
 - full: +I+II with Stage III's cascade (cascade.py): evidence, reasoning, verdict;
 - the knowledge-source ablation: +I+II with one source switched off ("+I+II w/o conceptnet"...).
@@ -54,15 +55,16 @@ EXPLANATION_COLUMNS = ["model", "benchmark", "task", "id", "text", "gold", "know
                        "p_positive", "prediction", "verdict"]
 
 
-def score_variants(benchmark: str, task: str, memes: pd.DataFrame, facts: dict, adapter: str
-                   ) -> tuple[list[dict], list[ScoreRequest]]:
-    """Records (without scores) and score requests of base, +I, +I+II and the ablation."""
+def score_variants(benchmark: str, task: str, memes: pd.DataFrame, facts: dict, adapter: str,
+                   pictured: dict | None = None) -> tuple[list[dict], list[ScoreRequest]]:
+    """Records (without scores) and score requests of base, +I, +I+II and the ablation; `pictured`:
+    the facts linked from the pictures' descriptions (describe.py), if any."""
     gold = task_labels(memes, task).to_numpy()
     settings = [("base", None, ""), ("+I", SOURCES, ""), ("+I+II", SOURCES, adapter)]
     settings += [(without(s), tuple(x for x in SOURCES if x != s), adapter) for s in SOURCES]
     records, requests = [], []
     for variant, sources, used in settings:
-        for m, label in zip(meme_inputs(memes, facts, sources), gold):
+        for m, label in zip(meme_inputs(memes, facts, sources, pictured), gold):
             records.append({"benchmark": benchmark, "task": task, "variant": variant, "adapter": used, "id": m.id,
                             "gold": int(label), "knowledge": m.knowledge})
             requests.append(ScoreRequest(chat(("user", answer_content(m.picture, m.text, task, m.knowledge))),
@@ -71,15 +73,19 @@ def score_variants(benchmark: str, task: str, memes: pd.DataFrame, facts: dict, 
 
 
 def answer_benchmarks(model, name: str, benchmarks: dict, tables: dict, facts: dict, adapters: dict[str, str],
-                      sample: int, seed: int, sampling: Sampling) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      sample: int, seed: int, sampling: Sampling, pictured: dict | None = None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(answers, explanations) of one LVLM (module docstring); `adapters`: benchmark -> the adapter name
-    its requests use ("" for none)."""
+    its requests use ("" for none); `pictured`: dataset -> the facts linked from this LVLM's
+    descriptions of its pictures (describe.py; None when the config does not describe)."""
+    pictured = pictured or {}
     if not isinstance(benchmarks, dict) or not benchmarks:
         raise TypeError("benchmarks must be a non-empty dict: name -> {task, dataset}")
     chosen = {b: select_memes(tables[spec["dataset"]], "test", sample, seed) for b, spec in benchmarks.items()}
     records, requests = [], []
     for bench, spec in benchmarks.items():
-        r, q = score_variants(bench, spec["task"], chosen[bench], facts[spec["dataset"]], adapters.get(bench, ""))
+        r, q = score_variants(bench, spec["task"], chosen[bench], facts[spec["dataset"]], adapters.get(bench, ""),
+                              pictured.get(spec["dataset"]))
         records += r
         requests += q
     for record, scores in zip(records, model.score(requests)):
@@ -88,7 +94,7 @@ def answer_benchmarks(model, name: str, benchmarks: dict, tables: dict, facts: d
     for bench, spec in benchmarks.items():
         memes, task = chosen[bench], spec["task"]
         gold = task_labels(memes, task).to_numpy()
-        inputs = meme_inputs(memes, facts[spec["dataset"]])
+        inputs = meme_inputs(memes, facts[spec["dataset"]], pictured=pictured.get(spec["dataset"]))
         cascade = run_cascade(model, inputs, [task], {task: adapters.get(bench, "")}, sampling)
         for m, label, row in zip(inputs, gold, cascade.itertuples()):
             explanations.append({"model": name, "benchmark": bench, "task": task, "id": m.id, "text": m.text,
@@ -116,6 +122,8 @@ def main(argv=None) -> None:
     p.add_argument("--benchmarks", required=True, help="JSON: benchmark -> {task, dataset}")
     p.add_argument("--memes", nargs="+", required=True, help="dataset=meme table")
     p.add_argument("--knowledge", nargs="+", required=True, help="dataset=retrieved facts (enrich.py)")
+    p.add_argument("--described", nargs="*", default=[],
+                   help="dataset=facts linked from this LVLM's descriptions (describe.py); none: not described")
     add_model_args(p, "lvlm")
     p.add_argument("--name", required=True, help="the LVLM's registry name (the tables' model column)")
     p.add_argument("--adapters", nargs="*", default=[],
@@ -138,9 +146,10 @@ def main(argv=None) -> None:
     datasets = dict.fromkeys(b["dataset"] for b in benchmarks.values())
     tables = {d: load_memes(memes_paths[d]) for d in datasets}
     facts = {d: read_facts(knowledge_paths[d]) for d in datasets}
+    pictured = {d: read_facts(path) for d, path in named_paths(a.described, "--described").items()}
     answers, explanations = answer_benchmarks(
         model, a.name, benchmarks, tables, facts, {b: b for b in benchmarks} if a.adapters else {}, a.sample,
-        a.seed, Sampling(max_new_tokens=a.explanation_tokens))
+        a.seed, Sampling(max_new_tokens=a.explanation_tokens), pictured)
     write_parquet(a.out, answers)
     write_parquet(a.out_explanations, explanations)
     for (bench, variant), own in answers.groupby(["benchmark", "variant"], sort=False):

@@ -2,14 +2,11 @@
 problems() for every paper of papers.PAPERS and papers.DRAFTS)."""
 from __future__ import annotations
 
-from .benchmarks import TASKS
+from .benchmarks import FORMAT_OF, TASKS
 from .tasks import MINI_TASKS
 
 # The label columns a mini task reads exist only in a rendered mini meme table (tasks.py).
 GENERATED = {name for name, task in MINI_TASKS.items() if task.column != "label"}
-# The vision core's reader whose `label` is a paper task's label; the other three paper tasks have
-# loaders (benchmarks.py) but no meme-table rule yet (README, "What remains").
-FORMAT_OF = {"harmfulness": "harmeme", "hatefulness": "fhm"}
 
 
 def problems(config: dict) -> list[str]:
@@ -25,8 +22,8 @@ def problems(config: dict) -> list[str]:
                          f"{', '.join(TASKS)})")
         elif bench["task"] not in MINI_TASKS and FORMAT_OF.get(bench["task"]) != memes[bench["dataset"]]["format"]:
             found.append(f"cross_align.benchmarks.{name}.task: {bench['task']} is not the label of a "
-                         f"{memes[bench['dataset']]['format']} meme table (the DAG reads harmfulness from HarMeme, "
-                         "hatefulness from FHM; misogyny, offensiveness and sarcasm are not in the DAG yet)")
+                         f"{memes[bench['dataset']]['format']} meme table (the task of each format: "
+                         + ", ".join(f"{fmt}: {task}" for task, fmt in FORMAT_OF.items()) + ")")
     if section["explanations_shown"] > section["sample"]:
         found.append(f"cross_align.explanations_shown: {section['explanations_shown']} is more than the "
                      f"{section['sample']} test memes of a benchmark (cross_align.sample)")

@@ -3,6 +3,7 @@
     test = select_memes(memes, "test", n=12, seed=42)                       # answers: a seeded sample
     train = select_memes(memes, "train", n=16, seed=42, task="harmfulness")  # Stage II: balanced
     inputs = meme_inputs(test, facts, sources=("conceptnet", "lexicon"))     # cascade.Meme per row
+    memes_seen = seen_memes(benchmarks, tables, sample=12, train_examples=16, seed=42)  # describe.py
 
 Benchmarks (config `cross_align.benchmarks`) name a task and the vision core's meme table it is read
 from; several mini benchmarks share one table, and then one sample of test memes (the seed does not
@@ -49,12 +50,27 @@ def select_memes(memes: pd.DataFrame, split: str, n: int, seed: int, task: str |
     return pool.iloc[np.sort(positions)]
 
 
-def meme_inputs(memes: pd.DataFrame, facts: dict[str, list[dict]], sources: tuple[str, ...] | None = SOURCES
-                ) -> list[Meme]:
+def meme_inputs(memes: pd.DataFrame, facts: dict[str, list[dict]], sources: tuple[str, ...] | None = SOURCES,
+                pictured: dict[str, list[dict]] | None = None) -> list[Meme]:
     """Each meme as the steps see it; `sources` = the knowledge sources switched on (None: no
-    knowledge block at all, the base prompt)."""
+    knowledge block at all, the base prompt); `pictured` = the facts linked from the LVLM's
+    description of each picture (describe.py; None when the config does not describe)."""
     out = []
     for meme_id, text, path in zip(memes["id"], memes["text"], memes["image"]):
-        knowledge = "" if sources is None else enrichment_text(facts.get(str(meme_id), []), sources)
+        knowledge = "" if sources is None else enrichment_text(
+            facts.get(str(meme_id), []), sources, (pictured or {}).get(str(meme_id), []))
         out.append(Meme(str(meme_id), str(text), image(path, label=f"meme {meme_id}"), knowledge))
     return out
+
+
+def seen_memes(benchmarks: dict, tables: dict[str, pd.DataFrame], sample: int, train_examples: int, seed: int
+               ) -> dict[str, pd.DataFrame]:
+    """Per dataset, every meme a step shows the LVLM: each benchmark's test sample (answers.py) and
+    its training memes (adapters.py), drawn exactly as they draw them, in table order."""
+    seen: dict[str, set] = {}
+    for spec in benchmarks.values():
+        table = tables[spec["dataset"]]
+        ids = seen.setdefault(spec["dataset"], set())
+        ids |= set(select_memes(table, "test", sample, seed)["id"])
+        ids |= set(select_memes(table, "train", train_examples, seed, task=spec["task"])["id"])
+    return {d: tables[d][tables[d]["id"].isin(ids)] for d, ids in seen.items()}

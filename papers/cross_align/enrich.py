@@ -36,6 +36,7 @@ from papers.core.vision.memes import load_memes
 FACT_FIELDS = ("meme_id", "rank", "source", "key", "phrase", "fact", "score", "origin")
 SOURCE_NAMES = {"conceptnet": "ConceptNet", "wikidata": "Wikidata", "lexicon": "Hate lexicon"}
 HEADER = "Background knowledge linked from the meme's text:"
+PICTURE_HEADER = "Background knowledge linked from what the picture shows:"
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,13 @@ def load_facts(paths: KnowledgePaths) -> list[Fact]:
     return facts
 
 
-def retrieve(memes: pd.DataFrame, index: KnowledgeIndex, per_source: int) -> list[dict]:
-    """The intermediate file's records: each meme's selected links, in rank order."""
-    if not isinstance(memes, pd.DataFrame) or not {"id", "text"} <= set(memes.columns):
-        raise TypeError("memes must be a DataFrame with columns id and text")
+def retrieve(memes: pd.DataFrame, index: KnowledgeIndex, per_source: int, column: str = "text") -> list[dict]:
+    """The intermediate file's records: each meme's selected links from its `column` (the OCR text,
+    or describe.py's description of the picture), in rank order."""
+    if not isinstance(memes, pd.DataFrame) or not {"id", column} <= set(memes.columns):
+        raise TypeError(f"memes must be a DataFrame with columns id and {column}")
     records = []
-    for meme_id, text in zip(memes["id"], memes["text"]):
+    for meme_id, text in zip(memes["id"], memes[column]):
         for rank, item in enumerate(select(link(text, index), per_source)):
             records.append({"meme_id": meme_id, "rank": rank, "source": item.fact.source,
                             "key": item.fact.key, "phrase": item.phrase, "fact": item.fact.text,
@@ -117,13 +119,19 @@ def read_facts(path: str | Path) -> dict[str, list[dict]]:
     return dict(by_meme)
 
 
-def enrichment_text(facts: list[dict], sources: tuple[str, ...] = SOURCES) -> str:
+def enrichment_text(facts: list[dict], sources: tuple[str, ...] = SOURCES, pictured: list[dict] = ()) -> str:
     """The knowledge block of a meme's prompt from its facts of the switched-on `sources`, in rank
-    order; empty when none is left."""
+    order, then those linked from the LVLM's description of its picture (`pictured`, describe.py)
+    that the text did not already link; empty when none is left."""
     if not isinstance(sources, tuple) or not set(sources) <= set(SOURCES):
         raise ValueError(f"sources must be a tuple drawn from {SOURCES}, got {sources!r}")
-    lines = [f"- {SOURCE_NAMES[f['source']]}: {f['fact']}" for f in facts if f["source"] in sources]
-    return "\n".join([HEADER, *lines]) if lines else ""
+    linked = {(f["source"], f["fact"]) for f in facts}
+    blocks = []
+    for header, group in ((HEADER, facts), (PICTURE_HEADER, [f for f in pictured if (f["source"], f["fact"]) not in linked])):
+        lines = [f"- {SOURCE_NAMES[f['source']]}: {f['fact']}" for f in group if f["source"] in sources]
+        if lines:
+            blocks.append("\n".join([header, *lines]))
+    return "\n".join(blocks)
 
 
 def main(argv=None) -> None:

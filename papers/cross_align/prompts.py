@@ -4,6 +4,7 @@
 
 The paper publishes no prompt (README, reproduction notes); the wording here is ours. Every turn shows
 the meme's image first, then its OCR text, then what the step adds:
+- the description (Stage I from the picture's side): the image alone, asked what it shows;
 - the answer prompts (base, +I, +I+II): the question, with the Stage I knowledge block for +I;
 - evidence (Stage III, step 1): what the picture and the text show, with the knowledge block;
 - reasoning (step 2): the evidence, then a request to reason towards the task's question;
@@ -71,6 +72,17 @@ def _content(picture: ImagePart, *blocks: str) -> tuple:
 def answer_content(picture: ImagePart, text: str, task: str, knowledge: str = "") -> tuple:
     """The user turn of base (no knowledge), +I and +I+II (with the knowledge block)."""
     return _content(picture, _meme(text), knowledge, question(task))
+
+
+# Short and plain: the mini LVLM answers this one with what it sees ("The picture shows a rainbow."),
+# while a longer request was echoed back word for word, and its words linked as if seen (README).
+DESCRIBE_ASK = "What does the picture show?"
+
+
+def description_content(picture: ImagePart) -> tuple:
+    """Stage I from the picture's side: only the image and the request (README: the text is linked
+    on its own, and a description that repeated it would link the same facts twice)."""
+    return _content(picture, DESCRIBE_ASK)
 
 
 EVIDENCE_ASK = ("Describe the evidence in one or two sentences: what the picture shows, what the text says, "

@@ -367,11 +367,25 @@ def is_ca_trainable(name):
     return config["models"][name]["backend"] == "hf"
 
 
-def get_ca_pairs(kind):
-    """dataset=path options for the meme tables ("memes") or the retrieved facts ("knowledge")."""
-    def pairs(wildcards, input):
-        return " ".join(shlex.quote(f"{d}={p}") for d, p in zip(get_ca_datasets(), input[kind]))
+def get_ca_pairs(kind, written=False):
+    """dataset=path options for the meme tables ("memes"), the retrieved facts ("knowledge", "described")
+    or, `written`, the facts the description step writes ("facts"); empty for an empty input."""
+    def pairs(wildcards, input, output):
+        files = output[kind] if written else input[kind]
+        return " ".join(shlex.quote(f"{d}={p}") for d, p in zip(get_ca_datasets(), files))
     return pairs
+
+
+def ca_described_files(lvlm):
+    """The facts linked from one LVLM's descriptions of the pictures, per dataset; none when the config
+    does not describe (cross_align.describe_tokens 0)."""
+    if not config["cross_align"]["describe_tokens"]:
+        return []
+    return [f"results/cross_align/described/{lvlm}/{d}.jsonl" for d in get_ca_datasets()]
+
+
+def get_ca_described(wildcards):
+    return ca_described_files(wildcards.lvlm)
 
 
 CA_SOURCE_FILES = ("conceptnet_assertions", "conceptnet100k", "wikidata", "lexicon")

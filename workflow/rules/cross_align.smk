@@ -1,11 +1,11 @@
-"""Paper 7, CROSS-ALIGN+ (papers/cross_align/README.md), being built (papers.DRAFTS): Stage I's facts per
+"""Paper 7, CROSS-ALIGN+ (papers/cross_align/README.md): Stage I's facts per
 meme dataset, Stage II's LoRA adapters per LVLM (one per benchmark), every variant's answers and the
 Stage III explanations per LVLM, then the tables, the gains figure and the claims. Outputs under
 results/cross_align/; `cross_align_all` builds them."""
 
 CA = config["cross_align"]
 CA_OUT = "results/cross_align"
-CA_LVLMS = config["vision"]["lvlms"]  # the LVLMs papers 7-8 ask (the vision core's list), one job each
+CA_LVLMS = CA.get("lvlms", config["vision"]["lvlms"])  # one job each; the vision core's list by default
 CA_BENCHMARKS = json.dumps(CA["benchmarks"])  # in config order: the adapters' and the tables' order
 CA_MEMES = expand(rules.vision_prepare_memes.output.memes, dataset=get_ca_datasets())
 CA_IMAGES = expand(rules.vision_prepare_memes.output.images, dataset=get_ca_datasets())
@@ -42,12 +42,56 @@ rule cross_align_link_knowledge:
         " --per-source {params.per_source} --out {output.facts} > {log} 2>&1"
 
 
+rule cross_align_describe_pictures:
+    """Stage I from the picture's side: one LVLM's description of each meme it is shown, linked like the text."""
+    input:
+        memes=CA_MEMES,
+        images=CA_IMAGES,
+        **get_ca_knowledge_files(),
+        model=get_model_input("{lvlm}"),
+    output:
+        descriptions=f"{CA_OUT}/described/{{lvlm}}/descriptions.parquet",
+        facts=[f"{CA_OUT}/described/{{lvlm}}/{dataset}.jsonl" for dataset in get_ca_datasets()],
+    log:
+        "results/logs/cross_align/describe_pictures_{lvlm}.log",
+    benchmark:
+        "results/benchmarks/cross_align/describe_pictures_{lvlm}.tsv"
+    params:
+        benchmarks=CA_BENCHMARKS,
+        memes=get_ca_pairs("memes"),
+        out=get_ca_pairs("facts", written=True),
+        sources=get_ca_knowledge_args,
+        per_source=CA["per_source"],
+        lvlm=get_model_entry("{lvlm}"),
+        sample=CA["sample"],
+        train_examples=CA["train_examples"],
+        seed=config["seed"],
+        tokens=CA["describe_tokens"],
+        cache=config["cache"],
+    threads: CHAIN_THREADS
+    resources:
+        mem_mb=get_model_mem_mb("{lvlm}"),
+        runtime=get_model_runtime("{lvlm}"),
+        gpu=get_model_gpus("{lvlm}"),
+    conda:
+        "../../envs/main.yaml"
+    container:
+        get_model_container("{lvlm}")
+    shell:
+        "python -m papers.cross_align.describe --benchmarks {params.benchmarks:q} --memes {params.memes}"
+        " --lvlm {params.lvlm:q} --name {wildcards.lvlm} --sample {params.sample}"
+        " --train-examples {params.train_examples} --seed {params.seed} --tokens {params.tokens}"
+        " {params.sources} --per-source {params.per_source} --cache {params.cache:q} --threads {threads}"
+        " --out-descriptions {output.descriptions} --out {params.out} > {log} 2>&1"
+
+
 rule cross_align_train_adapters:
     """Stage II: one LoRA adapter per benchmark on one LVLM, on the benchmark's training memes."""
     input:
         memes=CA_MEMES,
         images=CA_IMAGES,
         knowledge=expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets()),
+        described=get_ca_described,
         model=get_model_input("{lvlm}"),
     output:
         adapters=[directory(f"{CA_OUT}/adapters/{{lvlm}}/{name}") for name in CA["benchmarks"]],
@@ -59,6 +103,7 @@ rule cross_align_train_adapters:
         benchmarks=CA_BENCHMARKS,
         memes=get_ca_pairs("memes"),
         knowledge=get_ca_pairs("knowledge"),
+        described=get_ca_pairs("described"),
         base=get_model_entry("{lvlm}"),
         lora=json.dumps(CA["lora"], sort_keys=True),
         train_examples=CA["train_examples"],
@@ -74,7 +119,7 @@ rule cross_align_train_adapters:
         get_model_container("{lvlm}")
     shell:
         "python -m papers.cross_align.adapters --benchmarks {params.benchmarks:q} --memes {params.memes}"
-        " --knowledge {params.knowledge} --base {params.base:q} --lora {params.lora:q}"
+        " --knowledge {params.knowledge} --described {params.described} --base {params.base:q} --lora {params.lora:q}"
         " --train-examples {params.train_examples} --seed {params.seed} --threads {threads}"
         " --out {output.adapters} > {log} 2>&1"
 
@@ -85,6 +130,7 @@ rule cross_align_answer_memes:
         memes=CA_MEMES,
         images=CA_IMAGES,
         knowledge=rules.cross_align_train_adapters.input.knowledge,
+        described=get_ca_described,
         adapters=get_ca_adapters,
         model=get_model_input("{lvlm}"),
     output:
@@ -98,6 +144,7 @@ rule cross_align_answer_memes:
         benchmarks=CA_BENCHMARKS,
         memes=get_ca_pairs("memes"),
         knowledge=get_ca_pairs("knowledge"),
+        described=get_ca_pairs("described"),
         lvlm=get_model_entry("{lvlm}"),
         sample=CA["sample"],
         seed=config["seed"],
@@ -114,7 +161,7 @@ rule cross_align_answer_memes:
         get_model_container("{lvlm}")
     shell:
         "python -m papers.cross_align.answers --benchmarks {params.benchmarks:q} --memes {params.memes}"
-        " --knowledge {params.knowledge} --lvlm {params.lvlm:q} --name {wildcards.lvlm}"
+        " --knowledge {params.knowledge} --described {params.described} --lvlm {params.lvlm:q} --name {wildcards.lvlm}"
         " --adapters {input.adapters} --sample {params.sample} --seed {params.seed}"
         " --explanation-tokens {params.tokens} --cache {params.cache:q} --threads {threads}"
         " --out {output.answers} --out-explanations {output.explanations} > {log} 2>&1"
@@ -157,10 +204,11 @@ rule cross_align_results:
 
 paper_rules(
     "cross_align",
-    category="7 CROSS-ALIGN+ (draft)",
+    category="7 CROSS-ALIGN+",
     sections=["vision", "cross_align"],
     inputs=[*(path for paths in get_ca_knowledge_files().values() for path in paths), "papers/cross_align/claims.yaml"],
     manifest=[expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets()),
+              [path for lvlm in CA_LVLMS for path in ca_described_files(lvlm)],
               expand(rules.cross_align_answer_memes.output, lvlm=CA_LVLMS), rules.cross_align_results.output],
     outputs=[
         table(rules.cross_align_results, "variants", "cross_align_variants.rst", "macro-F1 per variant"),

@@ -7,12 +7,15 @@ spec.model is the served model id; spec.options:
   cache (whose keys hold the variable's name at most, not its value: llm.base.NOT_IN_KEY leaves even
   the name out). A local vllm server takes any value;
 - tokenizer: a local tokenizer directory, needed only by score();
-- concurrency (default 8), timeout (s, default 600), max_retries (default 2).
+- concurrency (default 8), timeout (s, default 600), max_retries (default 2);
+- score_by_answer: true for a model whose API gives no prompt log-probs (GPT-4o's chat API): score()
+  then asks the model itself (greedy, a few tokens) and reads which option its answer begins with
+  (`answer_scores`). Opt-in per registry entry, since it is a verdict, not a likelihood.
 
 generate: chat.completions with temperature, top_p, max_tokens and a seed per sampled request; image
 parts go as image_url parts with inline data URLs (GPT-4o, or `vllm serve` of a multimodal model).
 Every error is re-raised as UpstreamError with the key's value and any bearer token redacted.
-score: the completions endpoint with echo=True, logprobs=1, max_tokens=0 on the rendered prompt text
+score (with options.tokenizer): the completions endpoint with echo=True, logprobs=1, max_tokens=0 on the rendered prompt text
 plus the option text (rendered with chat.render / chat.option_text, like the other backends); the
 option's log-prob is the sum over the echoed tokens whose character offset lies in the option text.
 The server tokenizes the joined text itself: it matches the other backends' prompt_ids + option_ids
@@ -24,6 +27,8 @@ the tokenizer.
 from __future__ import annotations
 
 import base64
+import logging
+import math
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +38,14 @@ from papers.core.io import UserError
 
 from .base import Backend, ModelSpec
 from .chat import option_text, render, uses_plain
-from .types import GenerateRequest, ImagePart, ScoreRequest, request_seed, text_only
+from .types import GenerateRequest, ImagePart, Sampling, ScoreRequest, request_seed, text_only
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+# The "log-prob" of an option a greedy answer did not choose: exp() of it is 0 in float64, and it is
+# finite because the call cache stores answers as JSON.
+NOT_CHOSEN = -1e4
+ANSWER_TOKENS = 8  # enough for a one-word verdict and its punctuation
+log = logging.getLogger(__name__)
 
 
 class MissingAPIKey(RuntimeError):
@@ -147,12 +157,20 @@ class OpenAIBackend(Backend):
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        if self.tokenizer is None and self.spec.options.get("score_by_answer"):
+            scores = self._map(self._answer_scores, list(requests))
+            undecided = sum(len(set(s)) == 1 and len(s) > 1 for s in scores)
+            if undecided:
+                log.warning("model %r: %d of %d answers named no single option (scored as undecided)",
+                            self.spec.model, undecided, len(scores))
+            return scores
         if self.tokenizer is None:
             raise NotImplementedError(
                 "option scoring needs prompt log-probs of a rendered prompt, so the openai backend "
                 "needs options.tokenizer (a local tokenizer of the served model) and a server with "
                 "the completions endpoint and echo (vllm serve). GPT-4o's chat API gives no prompt "
-                "log-probs: for such models use generate() and parse the answer instead.")
+                "log-probs: set options.score_by_answer in its registry entry to read its greedy "
+                "answer instead.")
         jobs = []
         for i, r in enumerate(requests):
             prompt = render(self.tokenizer, text_only(r.messages, self.spec.model), self.spec.chat_template)
@@ -163,6 +181,12 @@ class OpenAIBackend(Backend):
         for (i, j, _, _), v in zip(jobs, values):
             scores[i][j] = v
         return scores
+
+    def _answer_scores(self, r: ScoreRequest) -> list[float]:
+        if r.adapter:
+            self._cannot("serve an adapter by name: register the served adapter as its own model")
+        answer = self._generate_one(GenerateRequest(r.messages, Sampling(max_new_tokens=ANSWER_TOKENS)))
+        return answer_scores(answer, r.options)
 
     def _score_one(self, job) -> float:
         _, _, prompt, option = job
@@ -188,3 +212,18 @@ class OpenAIBackend(Backend):
         if count == 0:
             raise ValueError(f"no echoed tokens for option {option!r}: does the server support echo?")
         return total
+
+
+def answer_scores(answer: str, options: Sequence[str]) -> list[float]:
+    """Each option's score read from a greedy answer: 0 for the option the answer begins with (case
+    and leading quotes, asterisks and spaces ignored; the longest when one option begins another, as
+    "harm" and "harmful"), NOT_CHOSEN for the others. An answer that begins with no option is
+    undecided: every option gets log(1/n), so it reads as probability 1/n each."""
+    if not isinstance(answer, str):
+        raise TypeError(f"answer must be a str, got {type(answer).__name__}")
+    text = answer.strip().lstrip("\"'*`_ ").casefold()
+    matches = [i for i, option in enumerate(options) if re.match(re.escape(option.strip().casefold()) + r"(?!\w)", text)]
+    if not matches:
+        return [-math.log(len(options))] * len(options)
+    chosen = max(matches, key=lambda i: len(options[i].strip()))
+    return [0.0 if i == chosen else NOT_CHOSEN for i in range(len(options))]

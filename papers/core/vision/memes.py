@@ -1,4 +1,4 @@
-"""Meme tables: HarMeme (Harm-C, Harm-P) and FHM-style annotations read into one validated schema.
+"""Meme tables: the released annotations of HarMeme, FHM, MultiOFF, MAMI and MMSD2.0 read into one schema.
 
     frame = read_harmeme("Harm-C_train.jsonl", images="images/", dataset="harm_c", split="train")
     frame = read_fhm("train.jsonl", images="img_root/", dataset="fhm", split="train")
@@ -10,8 +10,9 @@ The schema (COLUMNS), one row per meme:
     split       train | val | test
     text        the meme's OCR text
     image       path of its image file, as the annotations and the images directory give it
-    label       1 = harmful, 0 = not (HarMeme: "very harmful" and "somewhat harmful" are harmful, the
-                usual binarisation; FHM: its 0/1 hateful label)
+    label       1 = the abusive class of the dataset's task, 0 = not (HarMeme: "very harmful" and
+                "somewhat harmful" are harmful, the usual binarisation; FHM: hateful; MultiOFF:
+                offensive; MAMI: misogynous; MMSD2.0: sarcastic)
     label_name  the original label ("somewhat harmful", "hateful"...), or at mini scale the reason
                 for `label` (render.py)
 Tables of rendered mini memes carry the generator's ground truth as well (render.GENERATOR_COLUMNS).
@@ -21,6 +22,13 @@ Input formats:
   name in the images directory), labels (a list: the severity first, then targets), text.
 - FHM (Facebook Hateful Memes): JSON Lines with id, img (a path relative to the dataset root, e.g.
   "img/01235.png"), label (0/1; absent in unlabelled test sets, which cannot be read here), text.
+- MultiOFF: CSV (Latin-1 where not UTF-8) with image_name, sentence, label ("offensive" or
+  "Non-offensiv", as released); images <images>/<image_name>.
+- MAMI (SemEval-2022 Task 5, training set): TSV with file_name, misogynous (0/1), ..., Text
+  Transcription; images <images>/<file_name>. Its unlabelled test file (labels apart) is not read.
+- MMSD2.0: a JSON array of {image_id, text, label (0/1)}; images <images>/<image_id>.jpg.
+MultiOFF's columns and MMSD2.0's file layout were confirmed from public loaders; MAMI's field names
+and MMSD2.0's field names are from memory: check them against the real files before a compared run.
 Bad input stops with an InputError naming the file, the row (and line) and the field; a missing,
 truncated or non-image file is an ImageError naming the meme id and the path (llm.types.image).
 """
@@ -30,13 +38,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io import InputError, read_jsonl_records
+from ..io import InputError, read_csv_records, read_json, read_jsonl_records
 from ..llm.types import image
 
 COLUMNS = ("id", "dataset", "split", "text", "image", "label", "label_name")
 SPLITS = ("train", "val", "test")
 SEVERITIES = {"very harmful": 1, "somewhat harmful": 1, "not harmful": 0}  # HarMeme's labels[0]
 FHM_NAMES = {0: "not hateful", 1: "hateful"}
+MULTIOFF_LABELS = {"offensive": 1, "non-offensiv": 0, "non-offensive": 0}  # "Non-offensiv" as released
 
 
 def _string(path, record: dict, field: str, allow_empty: bool = False) -> str:
@@ -99,6 +108,60 @@ def read_fhm(path: str | Path, root: str | Path, dataset: str, split: str) -> pd
                      "text": _string(path, record, "text", allow_empty=True),
                      "image": str(Path(root) / _string(path, record, "img")),
                      "label": int(label), "label_name": FHM_NAMES[label]})
+    return _frame(rows, path)
+
+
+def read_multioff(path, images, dataset: str = "multioff", split: str = "train") -> pd.DataFrame:
+    path = Path(path)
+    _check_args(dataset, split)
+    rows = []
+    for r in read_csv_records(path, ["image_name", "sentence", "label"], fallback="latin-1"):
+        label = MULTIOFF_LABELS.get(r["label"].strip().lower())
+        if label is None:
+            raise InputError(path, f"expected offensive or Non-offensiv, got {r['label']!r}", row=r["_row"],
+                             line=r["_line"], field="label")
+        rows.append({"id": _string(path, r, "image_name"), "dataset": dataset, "split": split,
+                     "text": r["sentence"], "image": str(Path(images) / r["image_name"]),
+                     "label": label, "label_name": r["label"].strip()})
+    return _frame(rows, path)
+
+
+def read_mami(path, images, dataset: str = "mami", split: str = "train") -> pd.DataFrame:
+    path = Path(path)
+    _check_args(dataset, split)
+    rows = []
+    for r in read_csv_records(path, ["file_name", "misogynous", "Text Transcription"], delimiter="\t"):
+        if r["misogynous"].strip() not in ("0", "1"):
+            raise InputError(path, f"expected 0 or 1, got {r['misogynous']!r}", row=r["_row"], line=r["_line"],
+                             field="misogynous")
+        label = int(r["misogynous"])
+        rows.append({"id": _string(path, r, "file_name"), "dataset": dataset, "split": split,
+                     "text": r["Text Transcription"], "image": str(Path(images) / r["file_name"]),
+                     "label": label, "label_name": "misogynous" if label else "not misogynous"})
+    return _frame(rows, path)
+
+
+def read_mmsd2(path, images, dataset: str = "mmsd2", split: str = "train") -> pd.DataFrame:
+    path = Path(path)
+    _check_args(dataset, split)
+    records = read_json(path)
+    if not isinstance(records, list):
+        raise InputError(path, "expected a JSON array of memes")
+    rows = []
+    for row, r in enumerate(records, start=1):
+        if not isinstance(r, dict):
+            raise InputError(path, "expected a JSON object", row=row)
+        for name in ("image_id", "text", "label"):
+            if name not in r:
+                raise InputError(path, "missing field", row=row, field=name)
+        if r["label"] not in (0, 1) or isinstance(r["label"], bool):
+            raise InputError(path, f"expected 0 or 1, got {r['label']!r}", row=row, field="label")
+        meme_id = str(r["image_id"]) if isinstance(r["image_id"], int) else r["image_id"]
+        record = {**r, "image_id": meme_id, "_row": row, "_line": None}
+        rows.append({"id": _string(path, record, "image_id"), "dataset": dataset, "split": split,
+                     "text": _string(path, record, "text", allow_empty=True),
+                     "image": str(Path(images) / f"{meme_id}.jpg"), "label": r["label"],
+                     "label_name": "sarcastic" if r["label"] else "not sarcastic"})
     return _frame(rows, path)
 
 

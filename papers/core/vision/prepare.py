@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..io import InputError, atomic_dir, write_parquet
-from .memes import SPLITS, check_images, read_fhm, read_harmeme, validate
+from .memes import SPLITS, check_images, read_fhm, read_harmeme, read_mami, read_mmsd2, read_multioff, validate
 from .render import load_pictograms, render_memes
 
-READERS = {"harmeme": read_harmeme, "fhm": read_fhm}
+READERS = {"harmeme": read_harmeme, "fhm": read_fhm, "multioff": read_multioff, "mami": read_mami,
+           "mmsd2": read_mmsd2}
 
 
 def read_annotations(fmt: str, annotations: dict[str, str], images: str | Path, dataset: str,
