@@ -87,7 +87,7 @@ def test_variants_ask_their_prompts_and_adapters(memes):
     assert ablation["memes_changed"].to_dict() == {"conceptnet": 1, "wikidata": 0, "lexicon": 2}
     sample = table_explanations(explanations, per_benchmark=2)
     assert list(sample["id"]) == ["a", "b"] and sample.loc[0, "gold"] == "harmful"
-    assert sample.loc[0, "knowledge"] == "- ConceptNet: cat is an animal / - Hate lexicon: 'vermin' is a slur"
+    assert sample.loc[0, "knowledge"] == "from the text: / - ConceptNet: cat is an animal / - Hate lexicon: 'vermin' is a slur"
     assert all("\n" not in cell for column in ("text", "knowledge", "evidence", "reasoning") for cell in sample[column])
 
 

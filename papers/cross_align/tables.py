@@ -17,7 +17,7 @@ from papers.core.knowledge.sources import SOURCES
 from papers.core.metrics.classification import macro_f1, trivial_predictions
 
 from .answers import ABLATED, VARIANTS, without
-from .enrich import HEADER
+from .enrich import HEADER, PICTURE_HEADER
 
 TRIVIAL = ("most frequent", "chance")
 
@@ -79,7 +79,8 @@ def table_explanations(explanations: pd.DataFrame, per_benchmark: int) -> pd.Dat
         for r in own.head(per_benchmark).itertuples():
             names = task_text(r.task).labels
             rows.append({"model": model, "benchmark": bench, "id": r.id, "text": _one_line(r.text),
-                         "knowledge": _one_line(r.knowledge.removeprefix(HEADER)) or "(none linked)",
+                         "knowledge": _one_line(r.knowledge.replace(HEADER, "from the text:")
+                                                .replace(PICTURE_HEADER, "from the picture:")) or "(none linked)",
                          "evidence": _one_line(r.evidence), "reasoning": _one_line(r.reasoning),
                          "verdict": r.verdict, "p_positive": r.p_positive, "gold": names[r.gold]})
     return pd.DataFrame(rows)
