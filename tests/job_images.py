@@ -79,7 +79,7 @@ def main(configfiles: list[str]) -> None:
 
 
 def list_jobs(configfiles: list[Path], work: Path) -> None:
-    for _ in range(10):
+    for _ in range(40):
         with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
             try:
                 dag = build_dag(api, configfiles, work)
@@ -94,7 +94,7 @@ def list_jobs(configfiles: list[Path], work: Path) -> None:
                 continue
             print_jobs(dag)
             return
-    sys.exit("job_images: inputs still missing after 10 rounds")
+    sys.exit("job_images: inputs still missing after 40 rounds")
 
 
 if __name__ == "__main__":
