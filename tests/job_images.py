@@ -3,9 +3,10 @@
     python tests/job_images.py config/paper.yaml [more.yaml ...]
 
 The DAG is built as `snakemake -n --forceall` builds it, through Snakemake's API, in a scratch working
-directory that links the checkout's files: the checkout's results/ and .snakemake/ are never touched. Inputs
-that exist only where the paper-scale data has been placed (data that is not redistributed) are created
-empty there. Each line: the rule, the image, the GPUs it asks for, the backends of the models its
+directory that links the checkout's files: the checkout's results/ and .snakemake/ are never touched. Every
+input placed by hand at paper scale (config/placed_inputs.yaml: data that is not redistributed) is created
+empty there first; any other missing input stops the listing, naming it: a paper-scale input must be made
+by a rule or be a listed placed input. Each line: the rule, the image, the GPUs it asks for, the backends of the models its
 parameters name (every model step takes its model as a JSON registry entry) and the modules its shell
 command runs (`python -m ...`). Runs in its own process because the API changes the working directory
 and keeps global state.
@@ -36,8 +37,8 @@ def scratch_workdir() -> Path:
     return work
 
 
-def model_backends(params) -> list[str]:
-    backends = []
+def model_entries(params) -> list[dict]:
+    entries = []
     for value in params:
         try:
             entry = json.loads(value) if isinstance(value, str) else None
@@ -46,8 +47,8 @@ def model_backends(params) -> list[str]:
         # one registry entry, or a list of them (a detector's model in each run)
         for one in entry if isinstance(entry, list) else [entry]:
             if isinstance(one, dict) and "backend" in one:
-                backends.append(one["backend"])
-    return backends
+                entries.append(one)
+    return entries
 
 
 def build_dag(api: SnakemakeApi, configfiles: list[Path], work: Path):
@@ -65,7 +66,9 @@ def print_jobs(dag) -> None:
     for job in sorted(dag.jobs, key=lambda j: (j.rule.name, str(j.wildcards_dict))):
         print(json.dumps({"rule": job.rule.name, "wildcards": dict(job.wildcards_dict),
                           "image": job.container_img_url, "gpu": job.resources.get("gpu", 0),
-                          "backends": model_backends(job.params),
+                          "mem_mb": job.resources.get("mem_mb", 0), "runtime": job.resources.get("runtime", 0),
+                          "backends": [e["backend"] for e in model_entries(job.params)],
+                          "model_gpus": max((e.get("gpus", 0) for e in model_entries(job.params)), default=0),
                           "modules": re.findall(r"python -m ([\w.]+)", job.rule.shellcmd or "")}))
 
 
@@ -78,23 +81,30 @@ def main(configfiles: list[str]) -> None:
         shutil.rmtree(work, ignore_errors=True)  # links and empty stand-ins only: the checkout is untouched
 
 
+def place_stand_ins(configfiles: list[Path], work: Path) -> None:
+    """An empty file at every placed input's path the configs name (never inside the checkout)."""
+    sys.path.insert(0, str(ROOT))
+    from papers.core.config import load_config_file
+    from papers.core.placed import placed_values
+
+    for configfile in configfiles:
+        for _, name in placed_values(load_config_file(configfile)):
+            path = work / name
+            if (work / Path(name).parts[0]).is_symlink():
+                sys.exit(f"job_images: placed input {name} would be written into the checkout")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+
+
 def list_jobs(configfiles: list[Path], work: Path) -> None:
-    for _ in range(40):
-        with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-            try:
-                dag = build_dag(api, configfiles, work)
-            except MissingInputException as missing:
-                # The exception keeps the files only in its message, after "affected files:".
-                for name in str(missing).split("affected files:", 1)[1].split():
-                    if (work / Path(name).parts[0]).is_symlink():  # never write into the checkout
-                        sys.exit(f"job_images: input {name} is missing from the checkout itself")
-                    path = work / name
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.touch()
-                continue
-            print_jobs(dag)
-            return
-    sys.exit("job_images: inputs still missing after 40 rounds")
+    place_stand_ins(configfiles, work)
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        try:
+            dag = build_dag(api, configfiles, work)
+        except MissingInputException as missing:
+            sys.exit(f"job_images: an input is missing that no rule makes and config/placed_inputs.yaml does "
+                     f"not list as placed by hand:\n{missing}")
+        print_jobs(dag)
 
 
 if __name__ == "__main__":

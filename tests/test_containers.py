@@ -271,6 +271,20 @@ def test_every_job_runs_in_an_image_a_recipe_builds(jobs, scale):
     assert used == ({"main"} if scale == "mini" else {"main", "vllm-gpu"}), used
 
 
+def test_every_paper_scale_model_step_asks_for_what_its_models_need(jobs):
+    """The SLURM resources of each model step at paper scale: as many GPUs as its registry entries say,
+    and at least the memory and minutes config `model_resources` gives each of their backends."""
+    per_backend = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())["model_resources"]
+    steps = [job for job in jobs["paper"] if job["backends"]]
+    assert len(steps) > 50
+    for job in steps:
+        where = f"{job['rule']} {job['wildcards']}"
+        assert job["gpu"] >= job["model_gpus"], f"{where}: asks for {job['gpu']} GPUs, its models need {job['model_gpus']}"
+        assert job["mem_mb"] >= max(per_backend[b]["mem_mb"] for b in job["backends"]), where
+        assert job["runtime"] >= max(per_backend[b]["runtime"] for b in job["backends"]), where
+    assert any(job["model_gpus"] >= 1 and job["gpu"] >= 1 for job in steps)
+
+
 def test_paper_scale_runs_no_mini_model(jobs):
     """--configfile config/paper.yaml replaces the mini config: no job names an embedded mini model."""
     mini = ("smollm2-135m-instruct", "gemma-3-270m")

@@ -28,6 +28,27 @@ os.environ.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), _inheri
 
 validate_config(config, " + ".join(map(str, workflow.configfiles)) or "--config")
 
+
+def requested_targets():
+    """The targets on Snakemake's command line, read as its own parser reads them: Snakemake sets its
+    DAG settings (targets included) only after it has read the Snakefile. () if they cannot be read."""
+    from snakemake.cli import get_argument_parser
+
+    try:
+        args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
+    except SystemExit:
+        return ()
+    return args.targets or ()
+
+
+# Paper-scale data placed by hand: every missing item the targets need is named before the DAG is
+# built (papers/core/placed.py), not just the first as a MissingInputException. Only the main process
+# checks: a cluster job re-reads this file with no targets of its own.
+if workflow.is_main_process:
+    from papers.core.placed import check as check_placed_inputs
+
+    check_placed_inputs(config, requested_targets())
+
 SCALE = config["scale"]
 # `threads:` of the steps that run a model: a chain step is one the DAG waits on alone (classify,
 # expand, respond); a fan-out step is one of many independent jobs (per model, run or rater).
