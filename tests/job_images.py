@@ -54,7 +54,9 @@ def model_entries(params) -> list[dict]:
 def build_dag(api: SnakemakeApi, configfiles: list[Path], work: Path):
     # Private API (_workflow, _prepare_dag, _build_dag): the public one offers no job list. Snakemake is
     # pinned in envs/main.lock.txt, so a change there shows up here first.
-    workflow_api = api.workflow(ResourceSettings(), ConfigSettings(configfiles=configfiles),
+    # the listing is of the DAG's shape: the registry's revisions need not be pinned for it
+    workflow_api = api.workflow(ResourceSettings(), ConfigSettings(configfiles=configfiles,
+                                                                   config={"require_pinned_revisions": False}),
                                 snakefile=ROOT / "Snakefile", workdir=work)
     workflow = workflow_api.dag(DAGSettings(forceall=True)).workflow_api._workflow
     workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True, nolock=True)

@@ -64,7 +64,8 @@ def test_a_paper_scale_dry_run_without_the_data_names_what_is_missing(tmp_path):
     for name in LINKED:
         if name not in ("resources", "results"):
             (tmp_path / name).symlink_to(ROOT / name)
-    result = subprocess.run([SNAKEMAKE, "-n", "--configfile", "config/paper.yaml", "--cores", "1", "persodpo_all"],
+    result = subprocess.run([SNAKEMAKE, "-n", "--configfile", "config/paper.yaml", "--cores", "1", "persodpo_all",
+                             "--config", "require_pinned_revisions=False"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
     out = result.stdout + result.stderr
     assert result.returncode != 0 and "MissingInputException" not in out
@@ -78,3 +79,14 @@ def test_the_readme_table_is_generated_from_the_catalogue():
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- placed:begin -->\n", 1)[1].split("\n<!-- placed:end -->", 1)[0]
     assert block == readme_table(_config("paper.yaml")), "regenerate: python -m papers.core.placed config/paper.yaml"
+
+
+def test_a_paper_scale_dry_run_refuses_unpinned_models_unless_told(tmp_path):
+    for name in LINKED:
+        if name not in ("resources", "results"):
+            (tmp_path / name).symlink_to(ROOT / name)
+    result = subprocess.run([SNAKEMAKE, "-n", "--configfile", "config/paper.yaml", "--cores", "1", "persodpo_all"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "hub model(s) are not pinned to a commit" in out
+    assert "models.qwen2-0.5b-instruct.revision: 'main'" in out and "require_pinned_revisions=False" in out

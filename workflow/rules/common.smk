@@ -41,12 +41,15 @@ def requested_targets():
     return args.targets or ()
 
 
-# Paper-scale data placed by hand: every missing item the targets need is named before the DAG is
-# built (papers/core/placed.py), not just the first as a MissingInputException. Only the main process
-# checks: a cluster job re-reads this file with no targets of its own.
+# Before the DAG is built: hub models pinned to commits where the config requires it (revisions.py),
+# and every missing paper-scale input the targets need named (placed.py), not just the first as a
+# MissingInputException. Only the main process checks: a cluster job re-reads this file with no
+# targets of its own.
 if workflow.is_main_process:
     from papers.core.placed import check as check_placed_inputs
+    from papers.core.revisions import check as check_pinned_revisions
 
+    check_pinned_revisions(config)
     check_placed_inputs(config, requested_targets())
 
 SCALE = config["scale"]
