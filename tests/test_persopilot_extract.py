@@ -223,3 +223,15 @@ def test_dialogue_nli_relations_are_mapped_into_the_vocabulary_or_dropped():
 
     assert set(DIALOGUE_NLI_RELATIONS.values()) == set(RELATIONS)  # every relation of ours has a source
     assert not set(DIALOGUE_NLI_RELATIONS) & set(DIALOGUE_NLI_DROPPED)
+
+
+def test_config_refuses_a_vllm_assistant():
+    import yaml
+
+    from papers.persopilot.config import problems
+
+    config = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
+    assert problems(config) == []
+    config["persopilot"]["assistant"] = "llama-3.1-8b-instruct"  # the vllm entry of the same weights
+    (found,) = problems(config)
+    assert found.startswith("persopilot.assistant: 'llama-3.1-8b-instruct' is a vllm model")
