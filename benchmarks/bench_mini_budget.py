@@ -54,13 +54,15 @@ BUDGET = {  # seconds of the 30 minutes, on 2 cores
     # the vision core: memes and the CLIP (papers 7-9 pay a third each), the mini LVLM (papers 7-8 half each)
     "vision": MEMES_AND_CLIP_S + LVLM_S,
     "persodpo": 128,           # paper 5: candidates, signals, four DPO policies, their evaluation
+    "persopilot": 112,         # paper 6: extraction, learning curves, two screenshots (no vision core part);
+                               # 128 s less the 16 s it gave paper 7 (it measured 77 s)
     "cross_align": 103,        # paper 7: 128 s less its parts of the vision core (26 + 15), plus 16 s of
                                # paper 6's share (PersoPilot measured 77 s of 128) for its picture descriptions
     "cross_cultural_memes": 86,  # paper 8: 128 s less its parts of the vision core (27 + 15)
     "missing_modality": 101,   # paper 9: 128 s less its third of the memes and CLIP
 }
 PER_NEW_PAPER = 128            # each of papers 4-9 (papers 7-9 give a third of the vision core each)
-NOT_BUILT = ("alignx", "persopilot")  # papers 4, 6
+NOT_BUILT = ("alignx",)  # paper 4
 VISION_PAPERS = ("cross_align", "cross_cultural_memes", "missing_modality")  # share the memes and the CLIP
 LVLM_PAPERS = ("cross_align", "cross_cultural_memes")  # share the mini LVLM
 

@@ -398,3 +398,36 @@ def test_cross_align_tables_recompute_from_the_answers(work):
     assert len(claims) == 4 and set(claims["scale"]) == {"test"}
     assert_every_claim_measured(claims)
     assert (out / "figure_gains.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_persopilot_tables_recompute_and_screenshots_exist(work):
+    from papers.persopilot.extract import Triplet, prf
+
+    out = work / "results/persopilot"
+    extractions = pd.read_parquet(out / "extractions.parquet")
+    table = pd.read_csv(out / "table_extractor.csv").set_index("extractor")
+    assert list(table.index) == ["model", "rules"]  # the rule-based baseline beside the model
+    assert (table["messages"] == 36).all() and (table["gold"] == 37).all()  # the mini labelled set
+    for name, own in extractions.groupby("extractor"):
+        predicted = [[Triplet(*t) for t in json.loads(c)] for c in own["triplets"]]
+        gold = [[Triplet(*t) for t in json.loads(c)] for c in own["gold"]]
+        assert table.at[name, "f1"] == pytest.approx(prf(predicted, gold)["f1"], abs=1e-3)
+        assert table.at[name, "f1_lenient"] == pytest.approx(prf(predicted, gold, lenient=True)["f1"], abs=1e-3)
+    curve = pd.read_parquet(out / "learning_curve.parquet")
+    active = pd.read_csv(out / "table_active_learning.csv")
+    assert active["labels"].tolist() == [2, 4, 6, 8] and (active["seeds"] == 2).all()  # the tiny config's curve
+    assert active["difference"].iloc[0] == 0  # both strategies of a seed start from the same two labels
+    mean = curve.groupby(["strategy", "labels"])["accuracy"].mean()
+    assert active["uncertainty"].tolist() == pytest.approx(mean["uncertainty"].tolist(), abs=1e-3)
+    assert active["most_frequent"].between(0.5, 1).all() and active["chance"].between(0, 1).all()
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 2 and set(claims["scale"]) == {"test"}
+    assert_every_claim_measured(claims)
+    assert set(claims["verdict"]) == {"not comparable at test scale"}
+    for name in ("figure_active_learning", "figure_screenshot_chat", "figure_screenshot_analyst"):
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (out / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"results/persopilot/figure_screenshot_chat.png", "results/persopilot/table_claims.csv"} <= set(manifest["outputs"])
+    for path, digest in manifest["outputs"].items():
+        assert hashlib.sha256((work / path).read_bytes()).hexdigest() == digest

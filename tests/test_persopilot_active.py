@@ -111,7 +111,8 @@ def test_active_learning_table_by_hand():
     from papers.persopilot.results import table_active_learning
 
     curve = pd.DataFrame([
-        {"strategy": s, "seed": seed, "labels": n, "accuracy": acc, "under_threshold": under, "pool": 0, "accepted": 0}
+        {"strategy": s, "seed": seed, "labels": n, "accuracy": acc, "under_threshold": under, "pool": 0, "accepted": 0,
+         "most_frequent": 0.55 + 0.1 * seed, "chance": 0.5}
         for s, seed, n, acc, under in [("uncertainty", 0, 2, 0.5, 10), ("uncertainty", 1, 2, 0.7, 12),
                                        ("random", 0, 2, 0.5, 10), ("random", 1, 2, 0.7, 12),
                                        ("uncertainty", 0, 4, 0.9, 4), ("uncertainty", 1, 4, 0.8, 6),
@@ -123,3 +124,4 @@ def test_active_learning_table_by_hand():
     assert table["difference"].tolist() == pytest.approx([0.0, 0.2])
     assert table["under_threshold"].tolist() == pytest.approx([11, 5])
     assert table["uncertainty_sd"].iloc[1] == pytest.approx(np.std([0.9, 0.8], ddof=1))
+    assert table["most_frequent"].tolist() == pytest.approx([0.6, 0.6]) and (table["chance"] == 0.5).all()

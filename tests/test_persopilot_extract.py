@@ -1,6 +1,7 @@
 """PersoPilot's triplet extractor: the strict parser, the rule-based baseline, P/R/F1 by hand, the
 labelled set's gold triplets, and the real mini chat model through the cache."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,102 @@ def test_labelled_set_errors_name_row_and_field(tmp_path):
     with pytest.raises(InputError, match=r"row 2 \(line 2\), field 'triplets'"):
         load_labelled(bad)
     assert len(load_labelled(MESSAGES)) == 36
+
+
+def dnli_pair(s1, t1, s2, t2, row_id="dialogue_nli_test_0", label="negative", dtype="matchingtriple_up"):
+    """One sentence pair in the released Dialogue NLI format (hand-written, not from the dataset)."""
+    return {"label": label, "sentence1": s1, "sentence2": s2, "triple1": t1, "triple2": t2, "dtype": dtype,
+            "id": row_id}
+
+
+def test_dialogue_nli_sentences_become_a_labelled_set(tmp_path):
+    from papers.persopilot.extract import load_dialogue_nli
+
+    pairs = [
+        dnli_pair("i love to go hiking on weekends .", ["i", "like_activity", "hiking"],
+                  "i have a dog named max .", ["i", "have_pet", "dog"]),
+        # the same sentence again (one message), and a dropped relation
+        dnli_pair("i have a dog named max .", ["i", "have_pet", "dog"],
+                  "i was born in ohio .", ["i", "place_origin", "ohio"], label="neutral"),
+        dnli_pair("my favorite food is pizza .", ["i", "favorite_food", "pizza"],
+                  "hello , how are you today ?", ["<none>", "<none>", "<none>"], label="neutral"),
+        dnli_pair("i work as a nurse in chicago .", ["i", "has_profession", "nurse"],
+                  "i speak klingon .", ["i", "speaks_language", "klingon"]),
+    ]
+    path = tmp_path / "dialogue_nli_test.jsonl"
+    path.write_text(json.dumps(pairs))  # one JSON array, as released
+    skipped = {}
+    records = load_dialogue_nli(path, skipped)
+    by_text = {r["text"]: r for r in records}
+    assert list(by_text) == ["i love to go hiking on weekends .", "i have a dog named max .",
+                             "my favorite food is pizza .", "hello , how are you today ?",
+                             "i work as a nurse in chicago ."]
+    assert by_text["i love to go hiking on weekends ."]["gold"] == (Triplet("user", "likes", "hiking"),)
+    assert by_text["i have a dog named max ."]["triplets"] == [["user", "has", "dog"]]
+    assert by_text["i have a dog named max ."]["message_id"] == "dnli-1-2"
+    assert by_text["my favorite food is pizza ."]["gold"] == (Triplet("user", "likes", "pizza"),)
+    assert by_text["hello , how are you today ?"]["gold"] == ()  # annotated with no fact
+    assert by_text["i work as a nurse in chicago ."]["gold"] == (Triplet("user", "works_as", "nurse"),)
+    assert skipped == {"relation place_origin (dropped)": 1, "relation speaks_language (unknown)": 1}
+
+
+def test_dialogue_nli_records_feed_the_extractor_table(tmp_path):
+    from papers.persopilot.extract import load_dialogue_nli
+    from papers.persopilot.results import table_extractor
+
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps([dnli_pair("i like to read books .", ["i", "like_read", "books"],
+                                          "i live in texas .", ["i", "live_in_citystatecountry", "texas"])]))
+    records = load_dialogue_nli(path)
+    rows = []
+    for r in records:
+        found = rule_extract(r["text"])
+        rows.append({"message_id": r["message_id"], "extractor": "rules", "text": r["text"], "reply": "",
+                     "triplets": json.dumps([t.fields() for t in found.triplets]),
+                     "gold": json.dumps(r["triplets"]), "dropped": 0})
+    import pandas as pd
+
+    table = table_extractor(pd.DataFrame(rows)).set_index("extractor")
+    assert table.loc["rules", "gold"] == 2 and table.loc["rules", "messages"] == 2
+    assert table.loc["rules", "recall"] == pytest.approx(0.5)  # "texas" found; "read books" is not the gold "books"
+
+
+@pytest.mark.parametrize("content, where", [
+    ('{"sentence1": "x"}', ": expected a JSON array"),
+    ('[{"sentence1": "hi .", "triple1": ["i", "like_general", "tea"], "sentence2": "yo ."}]',
+     r", row 1, field 'triple2': missing field"),
+    ('[{"sentence1": "a .", "triple1": ["i", "dislike", "tea"], "sentence2": "b .", "triple2": ["i", "have"]}]',
+     r", row 1, field 'triple2': must be \[subject, relation, object\]"),
+    ('[' + json.dumps(dnli_pair("a .", ["i", "dislike", "tea"], "b .", ["i", "have", "cat"])) + ', 7]',
+     r", row 2: expected a JSON object"),
+    ('[' + json.dumps(dnli_pair("  ", ["i", "dislike", "tea"], "b .", ["i", "have", "cat"])) + ']',
+     r", row 1, field 'sentence1': must be a non-empty string"),
+    ('[{"sentence1": "a .",', r", line 1: malformed JSON"),
+])
+def test_dialogue_nli_errors_name_file_record_and_field(tmp_path, content, where):
+    from papers.core.io import InputError
+    from papers.persopilot.extract import load_dialogue_nli
+
+    path = tmp_path / "dialogue_nli_dev.jsonl"
+    path.write_text(content)
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}{where}"):
+        load_dialogue_nli(path)
+
+
+def test_dialogue_nli_relations_are_mapped_into_the_vocabulary_or_dropped():
+    from papers.persopilot.extract import DIALOGUE_NLI_DROPPED, DIALOGUE_NLI_RELATIONS
+
+    assert set(DIALOGUE_NLI_RELATIONS.values()) == set(RELATIONS)  # every relation of ours has a source
+    assert not set(DIALOGUE_NLI_RELATIONS) & set(DIALOGUE_NLI_DROPPED)
+
+
+def test_config_refuses_a_vllm_assistant():
+    import yaml
+
+    from papers.persopilot.config import problems
+
+    config = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
+    assert problems(config) == []
+    config["persopilot"]["assistant"] = "llama-3.1-8b-instruct"  # the vllm entry of the same weights
+    (found,) = problems(config)
+    assert found.startswith("persopilot.assistant: 'llama-3.1-8b-instruct' is a vllm model")

@@ -6,8 +6,8 @@ import subprocess
 import pytest
 import yaml
 
-from papers.core.placed import (PlacedInputsMissing, check, load_catalogue, missing_inputs, needed_by, placed_values,
-                                requested)
+from papers.core.placed import (PlacedInputsMissing, check, entry_of, load_catalogue, missing_inputs, needed_by,
+                                placed_values, requested)
 from tests.dag import LINKED, ROOT, SNAKEMAKE
 
 
@@ -54,8 +54,11 @@ def test_missing_inputs_are_grouped_per_source_and_placed_ones_pass(tmp_path):
 
 
 def test_check_names_every_missing_input():
-    with pytest.raises(PlacedInputsMissing, match=r"(?s)15 input\(s\) must be placed.*  15\. FoCus"):
-        check(_config("paper.yaml"))
+    config = _config("paper.yaml")
+    sources = {entry_of(path, load_catalogue())["path"] for _, path in placed_values(config)}
+    with pytest.raises(PlacedInputsMissing, match=rf"(?s){len(sources)} input\(s\) must be placed.*  {len(sources)}\. ") as err:
+        check(config)
+    assert "FoCus persona-grounded dialogues" in str(err.value) and "HarMeme" in str(err.value)
     with pytest.raises(TypeError, match="config must be a dict"):
         placed_values(["resources/data/x"])
 

@@ -168,6 +168,7 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], classes: Sequenc
     chosen = [split_rng.choice([i for i in pool if labels[i] == c]) for c in classes]
     rng = random.Random(f"{seed}:{strategy}")
     pool = [i for i in pool if i not in chosen]
+    trivial = trivial_accuracies([labels[i] for i in test_idx], classes, seed)
     rows, accepted = [], 0
     while True:
         model = PersonaClassifier(classes).fit([texts[i] for i in chosen], [labels[i] for i in chosen])
@@ -176,7 +177,7 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], classes: Sequenc
         under = len(to_analyst(proba, threshold))
         rows.append({"strategy": strategy, "seed": seed, "labels": len(chosen),
                      "accuracy": float(np.mean([p == labels[i] for p, i in zip(predicted, test_idx)])),
-                     "under_threshold": under, "pool": len(pool), "accepted": accepted})
+                     "under_threshold": under, "pool": len(pool), "accepted": accepted, **trivial})
         if len(chosen) >= budget or not pool:
             break
         take = min(step, budget - len(chosen), len(pool))
@@ -190,6 +191,16 @@ def learning_curve(texts: Sequence[str], labels: Sequence[str], classes: Sequenc
         chosen += picks
         pool = [i for i in pool if i not in picks]
     return rows
+
+
+def trivial_accuracies(gold: Sequence[str], classes: Sequence[str], seed: int) -> dict[str, float]:
+    """Held-out accuracy of the two trivial predictors the curves stand beside (core.metrics): the
+    test split's most frequent class everywhere, and a seeded fair coin."""
+    from papers.core.metrics.classification import accuracy, trivial_predictions
+
+    ids = [list(classes).index(g) for g in gold]
+    return {name.replace(" ", "_"): accuracy(ids, predicted)
+            for name, predicted in trivial_predictions(ids, seed).items()}
 
 
 def curves(texts: Sequence[str], labels: Sequence[str], classes: Sequence[str], seeds: int, budget: int,

@@ -2,6 +2,9 @@
 
     python -m papers.persopilot.extract --help     # both extractors on a labelled set (the DAG's step)
 
+The labelled set is the project's JSON Lines (load_labelled: the mini set) or, at paper scale, a
+released Dialogue NLI file of annotated PersonaChat sentences (load_dialogue_nli).
+
 The model extractor asks a chat model of the registry (through the call cache) with a few-shot
 prompt to write one triplet per line, `subject | relation | object`, and parses the reply strictly:
 a line that is not three fields, names a relation outside RELATIONS (after the few verbs of
@@ -239,6 +242,104 @@ def load_labelled(path) -> list[dict]:
     return records
 
 
+# Dialogue NLI (Welleck et al., ACL 2019) annotates PersonaChat sentences with one triple each; its
+# released files (dialogue_nli_{train,dev,test}.jsonl, each one JSON array despite the name) hold
+# sentence pairs with fields sentence1, sentence2, triple1, triple2 ([subject, relation, object]),
+# label and dtype. Its relations map to the vocabulary where one of ours covers them; a sentence whose
+# triple has any other relation is left out (its fact would count against an extractor that found it).
+DIALOGUE_NLI_RELATIONS = {
+    **dict.fromkeys(("like_general", "like_activity", "like_food", "like_drink", "like_read", "like_music",
+                     "like_animal", "like_sports", "like_goto", "like_movie", "like_watching", "has_hobby",
+                     "favorite", "favorite_activity", "favorite_animal", "favorite_book", "favorite_color",
+                     "favorite_drink", "favorite_food", "favorite_hobby", "favorite_movie", "favorite_music",
+                     "favorite_music_artist", "favorite_place", "favorite_season", "favorite_show",
+                     "favorite_sport"), "likes"),
+    "dislike": "dislikes",
+    **dict.fromkeys(("physical_attribute", "gender", "nationality", "job_status", "school_status",
+                     "misc_attribute"), "is"),
+    # "have_chidren" is the dataset's own spelling
+    **dict.fromkeys(("have", "have_pet", "have_vehicle", "have_chidren", "own"), "has"),
+    **dict.fromkeys(("live_in_citystatecountry", "live_in_general"), "lives_in"),
+    **dict.fromkeys(("want", "want_do", "want_job"), "wants"),
+    "has_profession": "works_as",
+}
+# Dialogue NLI's relations with no counterpart in the vocabulary, and why (the README lists them).
+DIALOGUE_NLI_DROPPED = {
+    "place_origin": "where one comes from, not where one lives",
+    "previous_profession": "a past job; works_as is the current one",
+    "employed_by_general": "an employer, not a job", "employed_by_company": "an employer, not a job",
+    "has_age": "an age, not a trait", "not_have": "a negated possession the vocabulary cannot state",
+    "have_sibling": "a family tie", "have_family": "a family tie", "marital_status": "a family tie",
+    "member_of": "a membership", "teach": "a subject taught", "attend_school": "a school attended",
+    "has_degree": "a degree", "has_ability": "a skill",
+}
+_PLACEHOLDER = re.compile(r"^<[a-z_]+>$")  # a triple field the annotators left unfilled ("<none>")
+
+
+def _dialogue_nli_side(path, row: int, record: dict, side: str) -> tuple[str, list]:
+    from papers.core.io import InputError
+
+    text, triple = record[f"sentence{side}"], record[f"triple{side}"]
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(path, "must be a non-empty string", row=row, field=f"sentence{side}")
+    if not (isinstance(triple, list) and len(triple) == 3 and all(isinstance(x, str) and x for x in triple)):
+        raise InputError(path, f"must be [subject, relation, object] of non-empty strings, not {triple!r}",
+                         row=row, field=f"triple{side}")
+    return " ".join(text.split()), triple
+
+
+def load_dialogue_nli(path, skipped: dict | None = None) -> list[dict]:
+    """Dialogue NLI's annotated sentences as a labelled set in load_labelled's shape (message_id, text,
+    triplets, gold, _row): each distinct sentence once (the first pair it occurs in names it), with
+    its triples mapped by DIALOGUE_NLI_RELATIONS and normalised as the parser does. A sentence is left
+    out when a triple has a relation of DIALOGUE_NLI_DROPPED or one the module does not know, or an
+    object the parser would refuse; a triple of placeholders ("<none>") is a sentence with no fact.
+    `skipped`, when given, receives the counts of what was left out, by reason. A malformed record
+    is an InputError naming the file, the record (row, from 1) and the field."""
+    from papers.core.io import InputError, read_json
+
+    if skipped is not None and not isinstance(skipped, dict):
+        raise TypeError(f"skipped must be a dict or None, got {type(skipped).__name__}")
+    data = read_json(path)
+    if not isinstance(data, list):
+        raise InputError(path, "expected a JSON array of sentence pairs, as the released dialogue_nli_*.jsonl hold")
+    sentences: dict[str, dict] = {}
+    reasons: dict[str, int] = {}
+    for row, record in enumerate(data, start=1):
+        if not isinstance(record, dict):
+            raise InputError(path, "expected a JSON object", row=row)
+        for field in ("sentence1", "triple1", "sentence2", "triple2"):
+            if field not in record:
+                raise InputError(path, "missing field", row=row, field=field)
+        for side in "12":
+            text, (subject, relation, obj) = _dialogue_nli_side(path, row, record, side)
+            entry = sentences.setdefault(text, {"message_id": f"dnli-{row}-{side}", "text": text, "_row": row,
+                                                "_line": None, "gold": [], "reason": None})
+            # a sentence annotated twice keeps every triple, and is left out if any cannot be scored
+            if all(_PLACEHOLDER.match(x) for x in (subject, relation, obj)):
+                continue
+            ours = DIALOGUE_NLI_RELATIONS.get(relation)
+            made = make_triplet(subject, ours, obj) if ours else None
+            if made is None:
+                entry["reason"] = entry["reason"] or (
+                    f"relation {relation} (dropped)" if relation in DIALOGUE_NLI_DROPPED
+                    else f"relation {relation} (unknown)" if ours is None else "object not a short phrase")
+            elif made not in entry["gold"]:
+                entry["gold"].append(made)
+    records = []
+    for entry in sentences.values():
+        reason = entry.pop("reason")
+        if reason is None:
+            entry["gold"] = tuple(entry["gold"])
+            entry["triplets"] = [t.fields() for t in entry["gold"]]
+            records.append(entry)
+        else:
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if skipped is not None:
+        skipped.update(sorted(reasons.items()))
+    return records
+
+
 def extract_labelled(records: list[dict], model, max_new_tokens: int):
     """One row per message and extractor (model, rules): its triplets and the gold ones, as JSON."""
     import pandas as pd
@@ -254,18 +355,29 @@ def extract_labelled(records: list[dict], model, max_new_tokens: int):
     return pd.DataFrame(rows)
 
 
+FORMATS = ("jsonl", "dialogue_nli")  # the labelled sets the DAG's step reads (config: messages_format)
+
+
 def main(argv=None) -> None:
     from papers.core.cli import add_model_args, open_model, parser, setup_logging
-    from papers.core.io import write_parquet
+    from papers.core.io import InputError, write_parquet
 
     p = parser(__doc__)
-    p.add_argument("--messages", required=True, help="the labelled set (JSON Lines: message_id, text, triplets)")
+    p.add_argument("--messages", required=True, help="the labelled set")
+    p.add_argument("--format", choices=sorted(FORMATS), default="jsonl",
+                   help="jsonl: JSON Lines with message_id, text, triplets (the mini set); dialogue_nli: a "
+                        "released Dialogue NLI file (load_dialogue_nli)")
     add_model_args(p, "model")
     p.add_argument("--max-new-tokens", type=int, required=True)
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
     log = setup_logging()
-    records = load_labelled(a.messages)
+    skipped: dict = {}
+    records = load_labelled(a.messages) if a.format == "jsonl" else load_dialogue_nli(a.messages, skipped)
+    for reason, n in skipped.items():
+        log.info("left out %d sentences: %s", n, reason)
+    if not records:
+        raise InputError(a.messages, "no message left to extract from")
     model = open_model(a.model, a.cache, a.threads, desc="extractor")
     rows = extract_labelled(records, model, a.max_new_tokens)
     write_parquet(a.out, rows)

@@ -41,9 +41,12 @@ def table_extractor(extractions: pd.DataFrame) -> pd.DataFrame:
 
 def table_active_learning(curve: pd.DataFrame) -> pd.DataFrame:
     """Per labels used: each strategy's mean and standard deviation of accuracy over seeds, the
-    difference, and how many pool users the 0.65 rule would still send to the analyst."""
+    difference, how many pool users the 0.65 rule would still send to the analyst, and the trivial
+    predictors' accuracy on the same test splits (most frequent class, chance; mean over seeds)."""
     stats = curve.groupby(["labels", "strategy"]).agg(accuracy=("accuracy", "mean"), sd=("accuracy", "std"),
-                                                      under=("under_threshold", "mean"), seeds=("seed", "nunique"))
+                                                      under=("under_threshold", "mean"), seeds=("seed", "nunique"),
+                                                      most_frequent=("most_frequent", "mean"),
+                                                      chance=("chance", "mean"))
     wide = stats.unstack("strategy")
     out = pd.DataFrame({"labels": wide.index,
                         "seeds": wide[("seeds", "uncertainty")].to_numpy(),
@@ -53,11 +56,15 @@ def table_active_learning(curve: pd.DataFrame) -> pd.DataFrame:
                         "random_sd": wide[("sd", "random")].to_numpy(),
                         "under_threshold": wide[("under", "uncertainty")].to_numpy()})
     out["difference"] = out["uncertainty"] - out["random"]
+    # the test splits depend on the seed only, so both strategies share these
+    out["most_frequent"] = wide[("most_frequent", "uncertainty")].to_numpy()
+    out["chance"] = wide[("chance", "uncertainty")].to_numpy()
     return out
 
 
 def figure_active_learning(curve: pd.DataFrame, scale: str):
-    """Accuracy against labels used, mean and one standard deviation over seeds, per strategy."""
+    """Accuracy against labels used, mean and one standard deviation over seeds, per strategy, with
+    the most-frequent-class predictor as a grey line."""
     from papers.core.report.figures import new_figure
 
     table = table_active_learning(curve)
@@ -67,6 +74,8 @@ def figure_active_learning(curve: pd.DataFrame, scale: str):
         ax.plot(table["labels"], mean, color=colour, marker="o", markersize=3,
                 label="uncertainty (confidence < 0.65 first)" if name == "uncertainty" else "random")
         ax.fill_between(table["labels"], mean - sd, mean + sd, color=colour, alpha=0.15, linewidth=0)
+    ax.axhline(table["most_frequent"].mean(), color="grey", linestyle="--", linewidth=0.8,
+               label="most frequent class (trivial)")
     ax.set_xlabel("analyst labels used")
     ax.set_ylabel("held-out accuracy")
     ax.set_title(f"TF-IDF persona classifier, {int(table['seeds'].max())} seeds ({scale} scale)")
@@ -98,7 +107,8 @@ def main(argv=None) -> None:
     write_table(table_active_learning(curve), a.active_table, caption=(
         f"Active learning ({a.scale} scale): held-out accuracy of the TF-IDF persona classifier after each "
         "round of simulated analyst answers, mean and sd over seeds, uncertainty sampling (least confident "
-        "first; the 0.65 rule) against random sampling; under_threshold: pool users still under 0.65."))
+        "first; the 0.65 rule) against random sampling; under_threshold: pool users still under 0.65; "
+        "most_frequent and chance: the trivial predictors on the same test splits."))
     save_figure(figure_active_learning(curve, a.scale), a.active_figure)
     for r in extractor.itertuples():
         log.info("%s: P %.2f R %.2f F1 %.2f", r.extractor, r.precision, r.recall, r.f1)

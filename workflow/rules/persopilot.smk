@@ -1,7 +1,7 @@
-"""Paper 6, PersoPilot (papers/persopilot/README.md), being built (papers.DRAFTS): a web application,
-whose measurable parts the DAG regenerates: the triplet extractor against a labelled set (beside a
-rule-based baseline), the active-learning curves against random sampling, and screenshots of both
-roles from the running application in headless Chromium. Outputs under results/persopilot/;
+"""Paper 6, PersoPilot (papers/persopilot/README.md): a web application, whose measurable parts the DAG
+regenerates: the triplet extractor against a labelled set (beside a rule-based baseline), the
+active-learning curves against random sampling, screenshots of both roles from the running
+application in headless Chromium, and the claims. Outputs under results/persopilot/;
 `persopilot_all` builds them."""
 
 PP = config["persopilot"]
@@ -21,6 +21,7 @@ rule persopilot_extract_triplets:
         "results/benchmarks/persopilot/extract_triplets.tsv"
     params:
         model=get_model_entry(PP["extractor"]),
+        format=PP["messages_format"],
         max_new_tokens=PP["max_new_tokens"],
         cache=config["cache"],
     threads: CHAIN_THREADS
@@ -33,7 +34,8 @@ rule persopilot_extract_triplets:
     container:
         get_model_container(PP["extractor"])
     shell:
-        "python -m papers.persopilot.extract --messages {input.messages:q} --model {params.model:q}"
+        "python -m papers.persopilot.extract --messages {input.messages:q} --format {params.format}"
+        " --model {params.model:q}"
         " --cache {params.cache:q} --threads {threads} --max-new-tokens {params.max_new_tokens}"
         " --out {output.extractions} > {log} 2>&1"
 
@@ -129,8 +131,22 @@ rule persopilot_take_screenshots:
         " --analyst-figure {params.analyst_figure} > {log} 2>&1"
 
 
-rule persopilot_all:
-    """What the module builds so far (a draft: README, "What remains")."""
-    input:
-        rules.persopilot_results.output,
-        rules.persopilot_take_screenshots.output,
+paper_rules(
+    "persopilot",
+    category="6 PersoPilot",
+    sections=["persopilot"],
+    inputs=[PP["messages"], PP["users"], PP["catalogue"], "papers/persopilot/claims.yaml"],
+    manifest=[rules.persopilot_extract_triplets.output, rules.persopilot_simulate_active_learning.output,
+              rules.persopilot_results.output, rules.persopilot_take_screenshots.output],
+    outputs=[
+        table(rules.persopilot_results, "extractor_table", "persopilot_extractor.rst", "triplet extractor"),
+        table(rules.persopilot_results, "active_table", "persopilot_active_learning.rst",
+              "active learning vs random"),
+        figure(rules.persopilot_results, "active_figure", "persopilot_active_learning_figure.rst",
+               "learning curves"),
+        figure(rules.persopilot_take_screenshots, "chat_figure", "persopilot_screenshot_chat.rst",
+               "end user's chat"),
+        figure(rules.persopilot_take_screenshots, "analyst_figure", "persopilot_screenshot_analyst.rst",
+               "analyst's page"),
+    ],
+)
