@@ -26,7 +26,7 @@ rule alignx_prepare_axes:
         "results/benchmarks/alignx/prepare_axes.tsv"
     params:
         seed=config["seed"],
-        sizes=get_cli_args({k: AX[k] for k in ("n_test", "n_validation", "train_examples")}),
+        sizes=get_cli_args({k: AX[k] for k in ("n_test", "n_validation", "train_examples", "answered_prompts")}),
     threads: 1
     resources:
         mem_mb=1000,
@@ -43,7 +43,7 @@ rule alignx_generate_targets:
     """Each expert's training set: references, and harmless targets by the toolkit's rejection sampling."""
     input:
         axes=rules.alignx_prepare_axes.output.axes,
-        taxonomy=CONSTRUCT["taxonomy"],
+        taxonomy=AX["taxonomy"],
         models=get_model_input(AX["targets"]["generator"], AX["targets"]["judge"]),
     output:
         candidates=f"{AX_OUT}/targets/harmless_candidates.parquet",
