@@ -12,7 +12,7 @@ from papers.alignx.evaluate import model_first
 from papers.alignx.inject import inject
 from papers.alignx.judge import PAIRWISE_OPTIONS, judge_harmless, judge_helpful, judge_honest
 from papers.alignx.routing import GATES, ROUTERS
-from papers.alignx.tables import table_ablations, table_efficiency, table_main_results
+from papers.alignx.tables import efficiency_table, table_ablations, table_main_results
 from papers.core.llm.types import Sampling
 
 TEST = pd.DataFrame({"prompt_id": ["helpful-1", "honest-1"], "axis": ["helpful", "honest"],
@@ -76,7 +76,7 @@ def test_answers_come_back_in_order_and_are_asked_by_mixture_then_length():
     requests = method_requests(TEST, _gates(), "axis_tag", Sampling())
     model = Recorder()
     answers = answer_all(model, requests)
-    (asked,) = model.batches
+    assert len(model.batches) == 1  # one call: the backend batches
     single = [(len(r.messages[-1][1]), r.adapter_weights) for r in model.requests if not r.adapter_weights]
     assert [n for n, _ in single] == sorted(n for n, _ in single)  # single adapters (or none) by length
     mixtures = [tuple(name for name, _ in r.adapter_weights) for r in model.requests if r.adapter_weights]
@@ -187,11 +187,11 @@ def test_efficiency_table_by_hand():
                             "seconds": [2.0, 3.0, 4.0], "cpu_seconds": [1.0, 2.0, 2.0],
                             "loaded_memory_mb": [90.0, 95.0, 95.0], "peak_memory_mb": [100.0, 120.0, 150.0],
                             "memory": "cuda allocated"})
-    table = table_efficiency(timings).set_index("method")
+    table = efficiency_table(timings).set_index("method")
     assert table.at["alignx", "seconds_per_prompt"] == 0.75 and table.at["alignx", "cpu_seconds_per_prompt"] == 0.5
     assert table.at["alignx", "latency_vs_moe"] == pytest.approx(-0.25)
     assert table.at["alignx", "memory_vs_moe"] == pytest.approx(-0.2) and table.at["topk_moe", "memory_vs_moe"] == 0
-    cpu = table_efficiency(timings.assign(peak_memory_mb=np.nan))
+    cpu = efficiency_table(timings.assign(peak_memory_mb=np.nan))
     assert cpu["memory_vs_moe"].isna().all()
 
 

@@ -121,7 +121,7 @@ def _measure(load, method: str, own: pd.DataFrame, conn) -> None:
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 10  # Linux: KiB
         conn.send({"seconds": wall, "cpu_seconds": cpu, "loaded_memory_mb": loaded, "peak_memory_mb": peak,
                    "memory": "cuda allocated" if cuda else "peak RSS of a fresh process"})
-    except BaseException as err:  # the parent raises it, naming the method
+    except BaseException as err:  # noqa: BLE001 (any failure goes back: the parent raises it, naming the method)
         conn.send({"error": f"{type(err).__name__}: {err}"})
     finally:
         conn.close()
@@ -215,7 +215,6 @@ def main(argv=None) -> None:
     import torch
 
     import papers.core.llm.hf  # noqa: F401 (transformers, likewise)
-
     from papers.core.llm.base import ModelSpec, load_backend
 
     torch.set_num_threads(max(1, a.threads))

@@ -96,12 +96,13 @@ def table_ablations(judgments: pd.DataFrame, threshold: float = 0.5) -> pd.DataF
     return _method_table(judgments, ABLATION_METHODS, threshold)
 
 
-def table_efficiency(timings: pd.DataFrame) -> pd.DataFrame:
+def efficiency_table(timings: pd.DataFrame) -> pd.DataFrame:
     """Per backbone and timed method (answers.time_methods, each in a fresh process): wall and CPU
     seconds per prompt, the memory once the model was loaded and the peak while answering (the
     accelerator's allocation on a GPU, the process's peak resident memory on a CPU), latency and peak
     memory relative to the top-k LoRA MoE (AlignX's are the paper's "lower latency and memory than
-    prior MoEs")."""
+    prior MoEs"). A timing, written under results/benchmarks/alignx/ (so not named table_*: those are
+    results/<paper>/ files, tests/test_two_hops.py)."""
     if not isinstance(timings, pd.DataFrame):
         raise TypeError(f"timings must be a DataFrame, got {type(timings).__name__}")
     rows = []
