@@ -12,7 +12,7 @@ from papers.alignx.evaluate import model_first
 from papers.alignx.inject import inject
 from papers.alignx.judge import PAIRWISE_OPTIONS, judge_harmless, judge_helpful, judge_honest
 from papers.alignx.routing import GATES, ROUTERS
-from papers.alignx.tables import table_ablations, table_efficiency, table_main_results
+from papers.alignx.tables import efficiency_table, table_ablations, table_main_results
 from papers.core.llm.types import Sampling
 
 TEST = pd.DataFrame({"prompt_id": ["helpful-1", "honest-1"], "axis": ["helpful", "honest"],
@@ -64,19 +64,24 @@ def test_each_method_asks_its_adapter_with_its_prompt_form():
 
 class Recorder:
     def __init__(self):
-        self.batches = []
+        self.batches, self.requests = [], []
 
     def generate(self, requests):
         self.batches.append([r.adapter for r in requests])
+        self.requests += requests
         return [f" {r.adapter or 'none'}:{r.messages[-1][1][:5]} " for r in requests]
 
 
-def test_answers_come_back_in_order_and_are_asked_grouped_by_adapter():
+def test_answers_come_back_in_order_and_are_asked_by_mixture_then_length():
     requests = method_requests(TEST, _gates(), "axis_tag", Sampling())
     model = Recorder()
     answers = answer_all(model, requests)
-    (asked,) = model.batches
-    assert asked == sorted(asked)
+    assert len(model.batches) == 1  # one call: the backend batches
+    single = [(len(r.messages[-1][1]), r.adapter_weights) for r in model.requests if not r.adapter_weights]
+    assert [n for n, _ in single] == sorted(n for n, _ in single)  # single adapters (or none) by length
+    mixtures = [tuple(name for name, _ in r.adapter_weights) for r in model.requests if r.adapter_weights]
+    assert mixtures == sorted(mixtures) and model.requests[:len(single)] == [r for r in model.requests
+                                                                            if not r.adapter_weights]
     assert answers[0] == "none:Write" and all(a == a.strip() for a in answers)
     assert [a.split(":")[0] for a in answers] == [r.adapter or "none" for r in requests["request"]]
 
@@ -179,32 +184,67 @@ def test_main_table_by_hand():
 
 def test_efficiency_table_by_hand():
     timings = pd.DataFrame({"backbone": "m", "method": ["base", "alignx", "topk_moe"], "prompts": 4,
-                            "seconds": [2.0, 3.0, 4.0], "peak_memory_mb": [100.0, 120.0, 150.0],
+                            "seconds": [2.0, 3.0, 4.0], "cpu_seconds": [1.0, 2.0, 2.0],
+                            "loaded_memory_mb": [90.0, 95.0, 95.0], "peak_memory_mb": [100.0, 120.0, 150.0],
                             "memory": "cuda allocated"})
-    table = table_efficiency(timings).set_index("method")
-    assert table.at["alignx", "seconds_per_prompt"] == 0.75
+    table = efficiency_table(timings).set_index("method")
+    assert table.at["alignx", "seconds_per_prompt"] == 0.75 and table.at["alignx", "cpu_seconds_per_prompt"] == 0.5
     assert table.at["alignx", "latency_vs_moe"] == pytest.approx(-0.25)
     assert table.at["alignx", "memory_vs_moe"] == pytest.approx(-0.2) and table.at["topk_moe", "memory_vs_moe"] == 0
-    cpu = table_efficiency(timings.assign(peak_memory_mb=np.nan))
+    cpu = efficiency_table(timings.assign(peak_memory_mb=np.nan))
     assert cpu["memory_vs_moe"].isna().all()
 
 
 class Timed:
-    def __init__(self):
-        self.calls = []
+    """A scripted backend that holds `size` MiB while it answers (the memory a method adds)."""
+
+    def __init__(self, size: int):
+        self.size = size
 
     def generate(self, requests):
-        self.calls.append(len(requests))
+        held = bytearray(self.size * 2 ** 20)
+        held[::4096] = b"x" * len(held[::4096])  # touch every page: resident, not just reserved
         return ["x"] * len(requests)
 
 
-def test_timing_answers_the_same_prompts_for_every_timed_method():
+def test_efficiency_prompts_take_each_axis_in_turn():
+    from papers.alignx.answers import efficiency_prompts
+
+    three = pd.concat([TEST, TEST.assign(prompt_id=["helpful-2", "honest-2"]),
+                       pd.DataFrame({"prompt_id": ["harmless-1"], "axis": ["harmless"], "prompt": ["Hurt?"],
+                                     "reference": [""]})], ignore_index=True)
+    gates = pd.concat([_gates(), _gates().assign(prompt_id=_gates()["prompt_id"].str.replace("-1", "-2")),
+                       _gates().query("prompt_id == 'honest-1'").assign(prompt_id="harmless-1")])
+    requests = method_requests(three, gates, "axis_tag", Sampling())
+    assert efficiency_prompts(requests, 4) == ["helpful-1", "harmless-1", "honest-1", "helpful-2"]
+    assert efficiency_prompts(requests, 9) == ["helpful-1", "harmless-1", "honest-1", "helpful-2", "honest-2"]
+    with pytest.raises(ValueError, match="n_prompts"):
+        efficiency_prompts(requests, 0)
+
+
+def test_each_timed_method_runs_in_a_fresh_process_on_the_same_prompts():
+    import os
+
     from papers.alignx.answers import TIMED, time_methods
 
     requests = method_requests(TEST, _gates(), "axis_tag", Sampling())
-    backend = Timed()
-    timing = time_methods(backend, requests, 1)
-    assert timing["method"].tolist() == list(TIMED) and timing["prompts"].tolist() == [1, 1, 1]
-    assert backend.calls == [1, 1, 1, 1] and (timing["seconds"] >= 0).all()  # a warm-up, then each method
-    assert timing["peak_memory_mb"].isna().all() and set(timing["memory"]) == {"not measured on a CPU"}
+    loaded_in = []
 
+    def load(method):
+        loaded_in.append(os.getpid())  # in the child: this process's list never grows
+        return Timed({"alignx": 40, "topk_moe": 80}[method])
+
+    timing = time_methods(load, requests, 1)
+    assert not loaded_in
+    assert timing["method"].tolist() == list(TIMED) and timing["prompts"].tolist() == [1, 1]
+    assert (timing["seconds"] >= 0).all() and (timing["cpu_seconds"] >= 0).all()
+    assert set(timing["memory"]) == {"peak RSS of a fresh process"}
+    peak = timing.set_index("method")["peak_memory_mb"]
+    # each method's peak holds what it added, and no earlier method's: fresh processes
+    assert peak["topk_moe"] - peak["alignx"] == pytest.approx(40, abs=8)
+
+    def broken(method):
+        raise OSError("no weights")
+
+    with pytest.raises(RuntimeError, match="timing alignx: OSError: no weights"):
+        time_methods(broken, requests, 1)

@@ -60,3 +60,10 @@ def test_schema_rejects_a_missing_key_and_an_unknown_model():
     config = copy.deepcopy(_config("config.yaml"))
     config["alignx"]["judges"]["pairwise"] = "gpt-5"
     assert any("alignx.judges.pairwise: 'gpt-5' is not a model of the registry" in p for p in config_problems(config))
+
+
+def test_more_answered_prompts_than_test_prompts_is_refused():
+    config = copy.deepcopy(_config("config.yaml"))
+    config["alignx"]["answered_prompts"] = config["alignx"]["n_test"] + 1
+    found = problems(config)
+    assert len(found) == 1 and "alignx.answered_prompts" in found[0] and "n_test" in found[0]

@@ -45,6 +45,20 @@ def test_training_prompts_are_a_seeded_sample_of_each_axis_train_split():
         mark_training_prompts(table.to_dict(), 3, seed=7)
 
 
+def test_answered_prompts_are_a_seeded_sample_of_each_axis_test_split():
+    table = _table()
+    marked = mark_training_prompts(table, 3, seed=7, answered_prompts=1)
+    assert marked.groupby("axis")["answered"].sum().to_dict() == {a: 1 for a in AXES}
+    assert not marked.loc[marked["split"] == "train", "answered"].any()
+    assert marked["trains_expert"].equals(mark_training_prompts(table, 3, seed=7)["trains_expert"])
+    others = {tuple(mark_training_prompts(table, 3, seed=s, answered_prompts=1)["answered"]) for s in range(8)}
+    assert len(others) > 1
+    every = mark_training_prompts(table, 3, seed=7)
+    assert every["answered"].tolist() == (every["split"] == "test").tolist()
+    with pytest.raises(ValueError, match="answered_prompts"):
+        mark_training_prompts(table, 3, seed=7, answered_prompts=-2)
+
+
 class Scripted:
     """A generator that answers the i-th harmless prompt with `replies[prompt]`, and a judge that
     accepts a response containing SAFE."""

@@ -335,6 +335,59 @@ def test_demo_safetybench_tables_recompute_from_the_ratings(work):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
 
 
+def test_alignx_tables_recompute_from_the_steps(work):
+    from papers.alignx.answers import METHODS, TIMED
+    from papers.alignx.evaluate import win_rate
+    from papers.alignx.experts import ADAPTERS
+
+    out, timing = work / "results/alignx", work / "results/benchmarks/alignx"
+    axes = pd.read_parquet(out / "axes.parquet")
+    test = axes[axes["split"] == "test"]
+    assert test.groupby("axis").size().to_dict() == {"helpful": 2, "harmless": 2, "honest": 2}  # the tiny config
+    assert test.groupby("axis")["answered"].sum().to_dict() == {"helpful": 1, "harmless": 1, "honest": 1}
+    assert axes.groupby("axis")["trains_expert"].sum().to_dict() == {"helpful": 1, "harmless": 1, "honest": 1}
+    examples = {name: json.loads((out / f"adapters/smollm2-135m-instruct/{name}/training.json").read_text())["examples"]
+                for name in ADAPTERS}
+    axes_names = ("helpful", "harmless", "honest")
+    assert examples["helpful"] == examples["honest"] == 1 and examples["harmless"] <= 1  # harmless: accepted targets
+    assert all(examples[f"{axis}_plain"] == examples[axis] for axis in axes_names)
+    assert examples["sft"] == sum(examples[axis] for axis in axes_names)
+    gates = pd.read_parquet(out / "router_gates.parquet")
+    assert len(gates) == 4 * len(test) and set(gates["split"]) == {"test"}
+    answers = pd.read_parquet(out / "answers/smollm2-135m-instruct.parquet")
+    assert sorted(answers["method"].unique()) == sorted(METHODS) and len(answers) == len(METHODS) * 3
+    judgments = pd.read_parquet(out / "judgments.parquet")
+    assert judgments.groupby("measure").size().to_dict() == {m: len(METHODS) for m in
+                                                             ("win", "p_unsafe", "p_true", "p_info")}
+    main = pd.read_csv(out / "table_main_results.csv").set_index("method")
+    assert list(main.index) == ["base", "sft", "softmax", "topk_moe", "alignx"]
+    for method, row in main.iterrows():
+        wins = judgments.query("method == @method and measure == 'win'")["value"]
+        assert row["win_rate"] == pytest.approx(win_rate(wins.tolist()).value, abs=1e-3)
+    assert main.at["base", "win_rate_vs_base"] == 0 or math.isnan(main.at["base", "win_rate_vs_base"])
+    ablations = pd.read_csv(out / "table_ablations.csv")
+    assert ablations["method"].tolist() == ["alignx", "no_injection", "no_natural", "no_fractal"]
+    calibration = pd.read_csv(out / "table_router_calibration.csv")
+    assert calibration["router"].tolist()[-1] == "uniform" and (calibration["prompts"] == len(test)).all()
+    # the timings are kept apart from the results (they differ run to run): table and claims
+    efficiency = pd.read_csv(timing / "table_efficiency.csv")
+    assert efficiency["method"].tolist() == list(TIMED) and (efficiency["prompts"] == 1).all()
+    assert (efficiency["peak_memory_mb"] >= efficiency["loaded_memory_mb"]).all()
+    assert not list(out.glob("*efficiency*"))
+    claims = pd.read_csv(out / "table_claims.csv")
+    assert len(claims) == 6 and set(claims["scale"]) == {"test"}
+    assert_every_claim_measured(claims)
+    timed_claims = pd.read_csv(timing / "table_claims_efficiency.csv")
+    assert timed_claims["id"].tolist() == ["lower_latency_than_moe", "lower_memory_than_moe"]
+    assert_every_claim_measured(timed_claims)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not [path for path in manifest["outputs"] if "benchmarks" in path]
+    for path, digest in manifest["outputs"].items():
+        assert hashlib.sha256((work / path).read_bytes()).hexdigest() == digest
+    for name in ("figure_router_reliability.png", "figure_feature_overlap.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
 def test_persodpo_tables_recompute_from_the_steps(work):
     out = work / "results/persodpo"
     turns = pd.read_parquet(out / "turns.parquet")

@@ -96,3 +96,43 @@ def test_one_base_serves_several_adapters_each_as_if_loaded_alone(tmp_path):
               for name in ("", "harmless")]
     assert several.generate(greedy) == [alone[r.adapter].generate([dataclasses.replace(r, adapter="")])[0]
                                         for r in greedy]
+
+
+def test_a_reused_base_trains_the_adapters_a_fresh_load_would(tmp_path):
+    """train_lora(base=...) loads the weights once for several adapters (papers/alignx/experts.py):
+    each adapter is byte for byte the one a freshly loaded base gives, and the base gets its own
+    layers back after each."""
+    from papers.core.train.lora import training_base
+
+    spec = ModelSpec(backend="hf", model=str(model_dir("smollm2-135m-instruct")))
+    examples = [(messages, "Yes") for messages, _ in EXAMPLES[:4]]
+    settings = LoraSettings(epochs=1, learning_rate=3e-3, batch_size=4, max_length=96)
+    base = training_base(spec)
+    for seed in (1, 2):
+        reused, fresh = tmp_path / f"reused{seed}", tmp_path / f"fresh{seed}"
+        train_lora(spec, examples, dataclasses.replace(settings, seed=seed), reused, base=base)
+        assert not any("lora" in name for name, _ in base.model.named_modules())
+        train_lora(spec, examples, dataclasses.replace(settings, seed=seed), fresh)
+        assert adapter_digest(str(reused)) == adapter_digest(str(fresh))
+    assert adapter_digest(str(tmp_path / "reused1")) != adapter_digest(str(tmp_path / "reused2"))
+    with pytest.raises(ValueError, match="base must be training_base"):
+        train_lora(dataclasses.replace(spec, dtype="bfloat16"), examples, settings, tmp_path / "other", base=base)
+
+
+def test_mixed_adapter_batches_answer_as_one_batch_per_adapter(tmp_path):
+    """options.mixed_adapter_batches: rows of different adapters (and none) in one generate batch give
+    the greedy answers of one batch per adapter, in one call of the model instead of three."""
+    spec = ModelSpec(backend="hf", model=str(model_dir("smollm2-135m-instruct")))
+    a, b = (random_adapter(spec, tmp_path / name, seed) for name, seed in (("a", 1), ("b", 2)))
+    entry = dataclasses.replace(spec, adapters={"helpful": a, "harmless": b})
+    grouped = load_backend(entry)
+    mixed = load_backend(dataclasses.replace(entry, options={"mixed_adapter_batches": True}))
+    asked = [GenerateRequest(probe.messages, Sampling(max_new_tokens=10), adapter=name)
+             for probe in PROBE for name in ("", "helpful", "harmless")]
+    calls = []
+    generate = mixed.generator.generate
+    mixed.generator.generate = lambda **kw: calls.append(kw.get("adapter_names")) or generate(**kw)
+    assert mixed.generate(asked) == grouped.generate(asked)
+    assert calls == [["__base__", "helpful", "harmless"] * 2]
+    with pytest.raises(Exception, match="no adapter named 'other'"):
+        mixed.generate([dataclasses.replace(asked[0], adapter="other")])

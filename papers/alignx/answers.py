@@ -18,9 +18,10 @@ to the calibrated expert" (README). Two methods that route a prompt to the same 
 request, which the call cache answers once.
 Output (Parquet): backbone, method, prompt_id, axis, expert, adapter, answer.
 
-Efficiency (--efficiency-prompts N): the first N test prompts answered again by the backend itself
-(no cache), in this process, by AlignX and by the top-k MoE (and the bare backbone for scale), each
-timed, with its peak accelerator memory (not measured on a CPU: time_methods).
+Efficiency (--efficiency-prompts N): N test prompts (taken from each axis in turn) answered by the
+backend itself (no cache) by AlignX and the top-k MoE, each method in a fresh process forked
+before any model is loaded, timed (wall and CPU seconds), with its peak memory: the
+accelerator's allocation on a GPU, the process's peak resident memory on a CPU (time_methods).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from .routing import GATES
 ROUTED = {"softmax": "softmax", "alignx": "alignx", "no_natural": "no_natural", "no_fractal": "no_fractal",
           "no_injection": "alignx"}  # method: the router it follows
 METHODS = ("base", "sft", *ROUTED, "topk_moe")
-TIMED = ("base", "alignx", "topk_moe")
+TIMED = {"alignx": AXES, "topk_moe": AXES}  # method: the adapters the process serving it holds
 COLUMNS = ["method", "prompt_id", "axis", "expert", "adapter", "request"]
 
 
@@ -74,39 +75,100 @@ def method_requests(test: pd.DataFrame, gates: pd.DataFrame, template: str, samp
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def time_methods(backend, requests: pd.DataFrame, n_prompts: int) -> pd.DataFrame:
-    """Seconds and peak memory for each method of TIMED to answer the same first n_prompts test
-    prompts through `backend` directly (no cache), one method after another. Peak memory is the
-    accelerator's (torch.cuda.max_memory_allocated); on a CPU it is not measured (nan): the
-    process's resident memory was tried and did not move, as the allocator reuses what earlier
-    generations freed."""
+def efficiency_prompts(requests: pd.DataFrame, n_prompts: int) -> list[str]:
+    """The n_prompts test prompts every timed method answers: taken from each axis in turn (the first
+    helpful, the first harmless, the first honest, the second helpful...), so the routers' experts
+    all serve some of them."""
+    if not isinstance(n_prompts, int) or isinstance(n_prompts, bool) or n_prompts < 1:
+        raise ValueError(f"n_prompts must be an int >= 1, got {n_prompts!r}")
+    per_axis = [list(dict.fromkeys(requests.loc[requests["axis"] == axis, "prompt_id"])) for axis in AXES]
+    turns: list[str] = []
+    for rank in range(max(map(len, per_axis), default=0)):
+        turns += [ids[rank] for ids in per_axis if rank < len(ids)]
+    return turns[:n_prompts]
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux /proc), in MiB."""
+    import os
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def _measure(load, method: str, own: pd.DataFrame, conn) -> None:
+    """In a fresh child process: load the method's model, warm up, time its answers, and send back the
+    seconds, the CPU seconds and the peak memory (the accelerator's allocation on a GPU; on a CPU the
+    process's peak resident memory, ru_maxrss, which nothing before the fork has touched)."""
+    import dataclasses
+    import resource
     import time
 
-    import torch
+    try:
+        import torch
 
-    prompts = list(dict.fromkeys(requests["prompt_id"]))[:n_prompts]
-    chosen = requests[requests["prompt_id"].isin(prompts)]
-    backend.generate([chosen["request"].iat[0]])  # warm-up: first-call allocations are not a method's
-    rows = []
-    for method in TIMED:
-        own = chosen[chosen["method"] == method]
-        if torch.cuda.is_available():
+        cuda = torch.cuda.is_available()
+        backend = load(method)
+        loaded = torch.cuda.memory_allocated() / 2 ** 20 if cuda else _rss_mb()
+        first = own["request"].iat[0]  # warm-up, one token: first-call allocations and lazy set-up
+        backend.generate([dataclasses.replace(first, sampling=dataclasses.replace(first.sampling, max_new_tokens=1))])
+        if cuda:
             torch.cuda.reset_peak_memory_stats()
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         answer_all(backend, own)
-        seconds = time.perf_counter() - start
-        peak = torch.cuda.max_memory_allocated() / 2 ** 20 if torch.cuda.is_available() else float("nan")
-        rows.append({"method": method, "prompts": len(own), "seconds": seconds, "peak_memory_mb": peak,
-                     "memory": "cuda allocated" if torch.cuda.is_available() else "not measured on a CPU"})
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        peak = torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else \
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 10  # Linux: KiB
+        conn.send({"seconds": wall, "cpu_seconds": cpu, "loaded_memory_mb": loaded, "peak_memory_mb": peak,
+                   "memory": "cuda allocated" if cuda else "peak RSS of a fresh process"})
+    except BaseException as err:  # noqa: BLE001 (any failure goes back: the parent raises it, naming the method)
+        conn.send({"error": f"{type(err).__name__}: {err}"})
+    finally:
+        conn.close()
+
+
+def time_methods(load, requests: pd.DataFrame, n_prompts: int) -> pd.DataFrame:
+    """Each method of TIMED answering the same n_prompts test prompts (efficiency_prompts), uncached,
+    each in a fresh process forked from this one before any model is loaded: `load(method)` there
+    returns the backend the method is served by (TIMED: the adapters it holds), which answers a
+    one-token warm-up request and then the method's requests, timed (wall and CPU seconds). Fresh processes
+    because a CPU has no allocation counter: an earlier method's freed memory, which the allocator
+    keeps, would hide the next one's peak (in one process the resident memory moved by under 0.1 MB).
+    Peak memory is therefore the whole process's (imports, weights, generation): the methods differ
+    only by what they add to the same start. Call it before this process loads a model or runs torch
+    code (a forked child inherits both)."""
+    import multiprocessing
+
+    if not callable(load):
+        raise TypeError(f"load must be a function of the method name, got {type(load).__name__}")
+    prompts = efficiency_prompts(requests, n_prompts)
+    rows = []
+    context = multiprocessing.get_context("fork")
+    for method in TIMED:
+        own = requests[(requests["method"] == method) & requests["prompt_id"].isin(prompts)]
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_measure, args=(load, method, own, send))
+        child.start()
+        send.close()
+        try:
+            result = receive.recv()
+        except EOFError:
+            result = {"error": "the process died without a result"}
+        child.join()
+        if "error" in result:
+            raise RuntimeError(f"timing {method}: {result['error']} (exit code {child.exitcode})")
+        rows.append({"method": method, "prompts": len(own), **result})
     return pd.DataFrame(rows)
 
 
 def answer_all(model, requests: pd.DataFrame) -> list[str]:
-    """The answers in the frame's order; asked grouped by adapter (a mixture by the adapters it
-    names), as the backend batches them, so a batch does not mix adapters."""
+    """The answers in the frame's order, asked in the order that batches well: the top-k mixtures
+    grouped by the adapters they name (a mixture's batch runs those adapters together), then the
+    rest by prompt length (rows of different experts share a batch, the hf backend's
+    mixed_adapter_batches), so that a batch pads little."""
     def group(i):
         r = requests["request"].iat[i]
-        return r.adapter, tuple(name for name, _ in r.adapter_weights), i
+        return tuple(name for name, _ in r.adapter_weights), sum(len(t) for _, t in r.messages if isinstance(t, str)), i
 
     order = sorted(range(len(requests)), key=group)
     answers = model.generate([requests["request"].iat[i] for i in order])
@@ -145,15 +207,30 @@ def main(argv=None) -> None:
         raise UserError(f"--adapters must name one directory per adapter {', '.join(ADAPTERS)}")
     log = setup_logging()
     table = pd.read_parquet(a.axes)
-    test = table[table["split"] == "test"]
+    test = table[(table["split"] == "test") & table["answered"]]
     requests = method_requests(test, pd.read_parquet(a.gates), a.template, Sampling(max_new_tokens=a.max_new_tokens),
                                a.top_k)
-    entry = json.dumps({**json.loads(a.base), "adapters": adapters})
-    model = open_model(entry, a.cache, a.threads, desc=f"{a.backbone} answers")
+    # Timing first, in forked processes, before this one loads a model or runs torch code.
+    import peft  # noqa: F401 (imported once here, shared by the forked processes)
+    import torch
+
+    import papers.core.llm.hf  # noqa: F401 (transformers, likewise)
+    from papers.core.llm.base import ModelSpec, load_backend
+
+    torch.set_num_threads(max(1, a.threads))
+    # Rows of different experts share a generation batch (hf backend option): hard routing serves
+    # each prompt with its own expert, as a deployed router would, in one batch.
+    base = {**json.loads(a.base), "options": {**json.loads(a.base).get("options", {}), "mixed_adapter_batches": True}}
+
+    def load(method):
+        return load_backend(ModelSpec.from_config({**base, "adapters": {n: adapters[n] for n in TIMED[method]}}))
+
+    timing = time_methods(load, requests, a.efficiency_prompts)
+    write_parquet(a.out_efficiency, timing.assign(backbone=a.backbone)[["backbone", *timing.columns]])
+    model = open_model(json.dumps({**base, "adapters": adapters}), a.cache, a.threads,
+                       desc=f"{a.backbone} answers")
     answers = requests.drop(columns="request").assign(answer=answer_all(model, requests))
     write_parquet(a.out, answers.assign(backbone=a.backbone)[["backbone", *answers.columns]])
-    timing = time_methods(model.backend, requests, a.efficiency_prompts)
-    write_parquet(a.out_efficiency, timing.assign(backbone=a.backbone)[["backbone", *timing.columns]])
     log.info("efficiency:\n%s", timing.to_string())
     log.info("%d answers (%d methods x %d test prompts), %d model calls", len(answers), len(METHODS), len(test),
              model.calls)

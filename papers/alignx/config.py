@@ -7,6 +7,9 @@ from .evaluate import JudgeAssignmentError, check_judge
 
 def problems(config: dict) -> list[str]:
     section, models, found = config["alignx"], config["models"], []
+    if section["answered_prompts"] > section["n_test"]:
+        found.append(f"alignx.answered_prompts ({section['answered_prompts']}) is more than the test prompts per "
+                     f"axis (n_test, {section['n_test']})")
     path = {name: models[name]["model"] for name in models}
     for name in section["backbones"]:
         if models[name]["backend"] != "hf":

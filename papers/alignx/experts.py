@@ -44,7 +44,7 @@ def main(argv=None) -> None:
     from papers.core.cli import parser, setup_logging
     from papers.core.io import UserError
     from papers.core.llm.base import ModelSpec
-    from papers.core.train.lora import LoraSettings, train_lora
+    from papers.core.train.lora import LoraSettings, train_lora, training_base
 
     p = parser(__doc__)
     p.add_argument("--training", required=True, help="targets.py's training set (Parquet)")
@@ -64,9 +64,10 @@ def main(argv=None) -> None:
     training = pd.read_parquet(a.training)
     base = ModelSpec.from_config(json.loads(a.base))
     settings = LoraSettings(**json.loads(a.lora))
+    loaded = training_base(base)  # once for every adapter
     for i, (name, out) in enumerate(zip(ADAPTERS, a.out)):
         examples = adapter_examples(training, name, a.template)
-        summary = train_lora(base, examples, dataclasses.replace(settings, seed=a.seed + i), out)
+        summary = train_lora(base, examples, dataclasses.replace(settings, seed=a.seed + i), out, base=loaded)
         log.info("%s: %d examples, loss per epoch %s", name, len(examples), summary["loss_per_epoch"])
 
 

@@ -5,7 +5,7 @@ efficiency table from answers.py's timings.
 """
 from __future__ import annotations
 
-from .tables import table_ablations, table_efficiency, table_main_results
+from .tables import efficiency_table, table_ablations, table_main_results
 
 
 def main(argv=None) -> None:
@@ -30,7 +30,7 @@ def main(argv=None) -> None:
     write_table(table_ablations(judgments, a.threshold), a.ablation_table,
                 caption=f"AlignX ablations ({a.scale} scale)")
     timings = pd.concat([pd.read_parquet(f) for f in a.efficiency], ignore_index=True)
-    write_table(table_efficiency(timings), a.efficiency_table,
+    write_table(efficiency_table(timings), a.efficiency_table,
                 caption=f"AlignX against the top-k LoRA MoE: latency and peak memory ({a.scale} scale)")
     log.info("main results:\n%s", main_table[["backbone", "method", "win_rate", "violations", "true_info"]].to_string())
 

@@ -5,9 +5,11 @@ the answer each is trained on.
     python -m papers.alignx.targets generate --help    # the targets (the generator and a judge)
 
 `prepare` writes the axis table of papers/alignx/data.py (prompt_id, axis, prompt, reference,
-category, split) with one more column, `trains_expert`: the seeded sample of `train_examples` train
-prompts per axis that the experts learn from (all train prompts when train_examples is 0). Only
-these need a target, which keeps the generation of harmless targets to what is trained on.
+category, split) with two more columns: `trains_expert`, the seeded sample of `train_examples` train
+prompts per axis that the experts learn from (all train prompts when train_examples is 0; only
+these need a target, which keeps the generation of harmless targets to what is trained on), and
+`answered`, the seeded sample of `answered_prompts` test prompts per axis that every method answers
+(all test prompts when 0).
 
 `generate` writes the training set (prompt_id, axis, prompt, target, source) and every harmless
 candidate. helpful and honest targets are the data's references (source "reference"); harmless
@@ -29,20 +31,31 @@ from .inject import beavertails_domain
 TRAINING_COLUMNS = ["prompt_id", "axis", "prompt", "target", "source"]
 
 
-def mark_training_prompts(table: pd.DataFrame, train_examples: int, seed: int) -> pd.DataFrame:
+def _seeded_first(table: pd.DataFrame, split: str, count: int, name: str, salt: str, seed: int) -> pd.Index:
+    """Per axis, the first `count` rows of `split` by seeded rank (papers.core.splits.position, salted
+    so that the order is not the splits' own), or all of them when count is 0."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {count!r}")
+    chosen = []
+    for axis in AXES:
+        rows = table[(table["axis"] == axis) & (table["split"] == split)]
+        ranked = sorted(rows.index, key=lambda i: (position(f"{salt}:{rows.at[i, 'prompt_id']}", seed),
+                                                   rows.at[i, "prompt_id"]))
+        chosen += ranked[:count] if count else ranked
+    return pd.Index(chosen)
+
+
+def mark_training_prompts(table: pd.DataFrame, train_examples: int, seed: int,
+                          answered_prompts: int = 0) -> pd.DataFrame:
     """The table with `trains_expert`: per axis, the first train_examples train prompts by seeded
-    rank (papers.core.splits.position; a salt keeps the order apart from the splits'), or all."""
+    rank, or all; and `answered`: the first answered_prompts test prompts by another seeded rank,
+    or all, which every method answers and the judges judge (the routers are read on every test
+    prompt: their calibration costs no model call)."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame, got {type(table).__name__}")
-    if not isinstance(train_examples, int) or isinstance(train_examples, bool) or train_examples < 0:
-        raise ValueError(f"train_examples must be an int >= 0, got {train_examples!r}")
-    marked = table.assign(trains_expert=False)
-    for axis in AXES:
-        train = marked[(marked["axis"] == axis) & (marked["split"] == "train")]
-        ranked = sorted(train.index, key=lambda i: (position(f"experts:{train.at[i, 'prompt_id']}", seed),
-                                                    train.at[i, "prompt_id"]))
-        chosen = ranked[:train_examples] if train_examples else ranked
-        marked.loc[chosen, "trains_expert"] = True
+    marked = table.assign(trains_expert=False, answered=False)
+    marked.loc[_seeded_first(table, "train", train_examples, "train_examples", "experts", seed), "trains_expert"] = True
+    marked.loc[_seeded_first(table, "test", answered_prompts, "answered_prompts", "answers", seed), "answered"] = True
     return marked
 
 
@@ -81,7 +94,7 @@ def main(argv=None) -> None:
     prepare = steps.add_parser("prepare", help="the axis table and the experts' training prompts")
     for name in ("alpaca-eval", "beavertails", "truthfulqa"):
         prepare.add_argument(f"--{name}", required=True)
-    for name in ("seed", "n-test", "n-validation", "train-examples"):
+    for name in ("seed", "n-test", "n-validation", "train-examples", "answered-prompts"):
         prepare.add_argument(f"--{name}", type=int, required=True)
     prepare.add_argument("--out", required=True, help="the axis table (Parquet)")
     generate = steps.add_parser("generate", help="the training targets")
@@ -96,10 +109,11 @@ def main(argv=None) -> None:
     log = setup_logging()
     if a.step == "prepare":
         table = load_axes(a.alpaca_eval, a.beavertails, a.truthfulqa, a.seed, a.n_test, a.n_validation)
-        table = mark_training_prompts(table, a.train_examples, a.seed)
+        table = mark_training_prompts(table, a.train_examples, a.seed, a.answered_prompts)
         write_parquet(a.out, table)
-        log.info("%d prompts; splits %s; %d train the experts", len(table),
-                 table.groupby(["axis", "split"]).size().to_dict(), int(table["trains_expert"].sum()))
+        log.info("%d prompts; splits %s; %d train the experts; %d answered", len(table),
+                 table.groupby(["axis", "split"]).size().to_dict(), int(table["trains_expert"].sum()),
+                 int(table["answered"].sum()))
         return
     import json
 

@@ -1,12 +1,15 @@
-"""Paper 4, AlignX (papers/alignx/README.md), being built (papers.DRAFTS): the axis table, the
-harmless training targets, every LoRA adapter per backbone in one job, the routers with their
-calibration table and figures, every method's answers per backbone in one job, the judges' verdicts
-in one job, and the main and ablation tables. Outputs under results/alignx/; `alignx_all` builds what exists."""
+"""Paper 4, AlignX (papers/alignx/README.md): the axis table, the harmless training targets, every
+LoRA adapter per backbone in one job, the routers with their calibration table and figures, every
+method's answers per backbone in one job, the judges' verdicts in one job, the main and ablation
+tables, and the efficiency timings. Outputs under results/alignx/; the timings (AlignX against the
+top-k MoE: latency and peak memory, their table and the two efficiency claims) under
+results/benchmarks/alignx/, as they differ from run to run (README)."""
 
 from papers.alignx.experts import ADAPTERS
 
 AX = config["alignx"]
 AX_OUT = "results/alignx"
+AX_TIMING = "results/benchmarks/alignx"  # timings, not results: they differ run to run (README)
 AX_TARGET_SETTINGS = {k: v for k, v in AX["targets"].items() if k not in ("generator", "judge")}
 
 
@@ -26,7 +29,7 @@ rule alignx_prepare_axes:
         "results/benchmarks/alignx/prepare_axes.tsv"
     params:
         seed=config["seed"],
-        sizes=get_cli_args({k: AX[k] for k in ("n_test", "n_validation", "train_examples")}),
+        sizes=get_cli_args({k: AX[k] for k in ("n_test", "n_validation", "train_examples", "answered_prompts")}),
     threads: 1
     resources:
         mem_mb=1000,
@@ -43,7 +46,7 @@ rule alignx_generate_targets:
     """Each expert's training set: references, and harmless targets by the toolkit's rejection sampling."""
     input:
         axes=rules.alignx_prepare_axes.output.axes,
-        taxonomy=CONSTRUCT["taxonomy"],
+        taxonomy=AX["taxonomy"],
         models=get_model_input(AX["targets"]["generator"], AX["targets"]["judge"]),
     output:
         candidates=f"{AX_OUT}/targets/harmless_candidates.parquet",
@@ -152,7 +155,7 @@ rule alignx_generate_answers:
         model=get_model_input("{backbone}"),
     output:
         answers=f"{AX_OUT}/answers/{{backbone}}.parquet",
-        efficiency=f"{AX_OUT}/efficiency/{{backbone}}.parquet",
+        efficiency=f"{AX_TIMING}/efficiency_{{backbone}}.parquet",
     log:
         "results/logs/alignx/generate_answers_{backbone}.log",
     benchmark:
@@ -217,14 +220,14 @@ rule alignx_judge_answers:
 
 
 rule alignx_results:
-    """The main table (backbone x method), the ablation table and the efficiency table."""
+    """The main table (backbone x method), the ablation table and the efficiency table (a timing)."""
     input:
         judgments=rules.alignx_judge_answers.output.judgments,
         efficiency=expand(rules.alignx_generate_answers.output.efficiency, backbone=AX["backbones"]),
     output:
         main=multiext(f"{AX_OUT}/table_main_results", ".csv", ".md", ".tex"),
         ablations=multiext(f"{AX_OUT}/table_ablations", ".csv", ".md", ".tex"),
-        efficiency=multiext(f"{AX_OUT}/table_efficiency", ".csv", ".md", ".tex"),
+        efficiency=multiext(f"{AX_TIMING}/table_efficiency", ".csv", ".md", ".tex"),
     log:
         "results/logs/alignx/results.log",
     benchmark:
@@ -247,8 +250,48 @@ rule alignx_results:
         " --ablation-table {params.ablations} --efficiency-table {params.efficiency} > {log} 2>&1"
 
 
-rule alignx_all:
-    """What the module builds so far (a draft: README, "What remains")."""
+rule alignx_check_efficiency_claims:
+    """The two efficiency claims next to this run's timings (a claims table of their own, with the timings:
+    not in results/alignx/ or the claims ledger, which two runs must write alike)."""
     input:
-        rules.alignx_fit_routers.output,
-        rules.alignx_results.output,
+        claims="papers/alignx/claims_efficiency.yaml",
+        tables=get_claim_tables("alignx", "papers/alignx/claims_efficiency.yaml"),
+    output:
+        claims=multiext(f"{AX_TIMING}/table_claims_efficiency", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/alignx/check_efficiency_claims.log",
+    benchmark:
+        "results/benchmarks/alignx/check_efficiency_claims.tsv"
+    params:
+        scale=get_scale,
+        stem=get_stem("claims"),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/main.yaml"
+    shell:
+        "python -m papers.core.claims --claims {input.claims} --scale {params.scale} --out {params.stem} > {log} 2>&1"
+
+
+paper_rules(
+    "alignx",
+    category="4 AlignX",
+    sections=["alignx"],
+    inputs=[*AX["data"].values(), AX["taxonomy"], "papers/alignx/claims.yaml", "papers/alignx/claims_efficiency.yaml"],
+    manifest=[rules.alignx_prepare_axes.output, rules.alignx_generate_targets.output,
+              [rules.alignx_fit_routers.output.gates, *rules.alignx_fit_routers.output.calibration],
+              expand(rules.alignx_generate_answers.output.answers, backbone=AX["backbones"]),
+              rules.alignx_judge_answers.output,
+              [*rules.alignx_results.output.main, *rules.alignx_results.output.ablations]],  # not the timings
+    outputs=[
+        table(rules.alignx_results, "main", "alignx_main_results.rst", "main results"),
+        table(rules.alignx_results, "ablations", "alignx_ablations.rst", "ablations"),
+        table(rules.alignx_fit_routers, "calibration", "alignx_router_calibration.rst", "router calibration"),
+        figure(rules.alignx_fit_routers, "reliability", "alignx_router_reliability.rst", "router reliability"),
+        figure(rules.alignx_fit_routers, "overlap", "alignx_feature_overlap.rst", "axis feature overlap"),
+        table(rules.alignx_results, "efficiency", "alignx_efficiency.rst", "latency and peak memory"),
+        table(rules.alignx_check_efficiency_claims, "claims", "alignx_efficiency_claims.rst", "efficiency claims"),
+    ],
+)

@@ -42,7 +42,8 @@ class BackendInfo:
 
 
 BACKENDS = {
-    "hf": BackendInfo("papers.core.llm.hf", "load_hf", 3, ("generate_dtype",)),  # text or vision (hf_vision.py)
+    # text or vision (hf_vision.py)
+    "hf": BackendInfo("papers.core.llm.hf", "load_hf", 3, ("generate_dtype", "mixed_adapter_batches")),
     "vllm": BackendInfo("papers.core.llm.vllm_backend", "VLLMBackend", 2,
                         (*VLLM_ENGINE_OPTIONS, "engine_args", "seed")),
     "openai": BackendInfo("papers.core.llm.openai_backend", "OpenAIBackend", 1,

@@ -8,9 +8,11 @@
   while scoring (one request at a time, so no batchmates) keeps the entry's dtype.
 - adapters: a registry entry may name LoRA adapters (`adapters`, and `adapter` for requests naming
   none); all are loaded once onto the one base, and each group of requests runs with its own
-  adapter switched on (or every adapter off, for the bare base). A generation request may instead
-  ask for a weighted mixture (`adapter_weights`): the named adapters on together, each row's
-  LoRA updates scaled by its own weights, so requests with different gates share a batch.
+  adapter switched on (or every adapter off, for the bare base); with the entry's option
+  `mixed_adapter_batches: true`, generation batches rows of different adapters together instead
+  (peft's `adapter_names`: the same greedy answers, tests/test_train_lora.py). A generation request
+  may instead ask for a weighted mixture (`adapter_weights`): the named adapters on together, each
+  row's LoRA updates scaled by its own weights, so requests with different gates share a batch.
 - score: the prompt is run once; its KV cache is repeated across the K options, which are then
   scored in one batched forward. `score_naive` runs K full sequences instead: same numbers up to
   float error, kept as the reference for tests and benchmarks/bench_llm.py.
@@ -149,13 +151,26 @@ class HFBackend(PromptEncoding, Backend):
             model.set_adapter(names[0])  # one adapter active again, as _adapter expects
 
     # -- generation --------------------------------------------------------------------------------
+    def _row_adapter(self, name: str) -> str:
+        """The adapter a row of a mixed-adapter batch runs with (peft's `adapter_names`): its own, else
+        the entry's `adapter`, else none ("__base__")."""
+        if name:
+            self.spec.adapter_path(name)  # raises, naming the adapters the entry has
+            return name
+        return DEFAULT_ADAPTER if self.spec.adapter else "__base__"
+
     @torch.inference_mode()
     def generate(self, requests: Sequence[GenerateRequest]) -> list[str]:
         out: list[str | None] = [None] * len(requests)
+        # options.mixed_adapter_batches: requests naming different single adapters share a batch, each
+        # row with its own adapter (peft's adapter_names), instead of one batch per adapter: a decoding
+        # step of a small model costs about the same for 2 rows as for 16.
+        mixed = self.spec.options.get("mixed_adapter_batches", False) and bool(self.spec.adapter or self.spec.adapters)
         by_setting: dict = {}
         for i, r in enumerate(requests):
             mixture = tuple(name for name, _ in r.adapter_weights)
-            by_setting.setdefault((r.adapter, mixture, r.sampling), []).append(i)
+            adapter = None if mixed and not mixture else r.adapter
+            by_setting.setdefault((adapter, mixture, r.sampling), []).append(i)
         pad = self.tokenizer.pad_token_id
         for (adapter, mixture, sampling), idx in by_setting.items():
             for chunk in _batches(idx, self.spec.batch_size):
@@ -168,8 +183,14 @@ class HFBackend(PromptEncoding, Backend):
                     kwargs["logits_processor"] = LogitsProcessorList(
                         [PerRowSampler(seeds, sampling.temperature, sampling.top_p)])
                 weights = [[w for _, w in requests[i].adapter_weights] for i in chunk]
-                with self._mixture(mixture, weights, self.generator) if mixture else \
-                        self._adapter(adapter, self.generator):
+                if adapter is None:  # a mixed-adapter batch
+                    kwargs["adapter_names"] = [self._row_adapter(requests[i].adapter) for i in chunk]
+                    context = contextlib.nullcontext()
+                elif mixture:
+                    context = self._mixture(mixture, weights, self.generator)
+                else:
+                    context = self._adapter(adapter, self.generator)
+                with context:
                     gen = self.generator.generate(**inputs, **kwargs)
                 texts = self.tokenizer.batch_decode(gen[:, width:].cpu(), skip_special_tokens=True)
                 for i, text in zip(chunk, texts):

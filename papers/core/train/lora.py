@@ -101,20 +101,35 @@ def _freeze_modes(model) -> None:
             module.eval()
 
 
-def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: LoraSettings,
-               out_dir: str | Path) -> dict:
-    """Train one adapter on `examples` and write it to `out_dir`; returns the training summary."""
-    from peft import LoraConfig, get_peft_model
-
+def training_base(spec: ModelSpec):
+    """The bare backend (no adapter) that train_lora puts a LoRA on: pass it to several train_lora
+    calls to load the weights once for all of them."""
     from ..llm.hf import HFBackend
     from ..llm.hf_vision import HFVisionBackend, is_vision_model
 
+    bare = dataclasses.replace(spec, adapter="", adapters={})
+    return HFVisionBackend(bare) if is_vision_model(bare) else HFBackend(bare)
+
+
+def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: LoraSettings,
+               out_dir: str | Path, base=None) -> dict:
+    """Train one adapter on `examples` and write it to `out_dir`; returns the training summary.
+    `base`: training_base(spec), already loaded, or None to load it here. A given base gets its own
+    layers back after training (the LoRA is unloaded), so the next adapter starts from the same
+    weights; the adapter is the one a freshly loaded base would give (tests/test_train_lora.py)."""
+    from peft import LoraConfig, get_peft_model
+
+    from ..llm.hf_vision import HFVisionBackend
+
     if not examples:
         raise ValueError(f"{out_dir}: no training examples")
+    reused = base is not None
+    if reused and getattr(base, "spec", None) != dataclasses.replace(spec, adapter="", adapters={}):
+        raise ValueError(f"{out_dir}: base must be training_base(spec) of the same model, got "
+                         f"{getattr(base, 'spec', type(base).__name__)!r}")
     torch.manual_seed(settings.seed)
-    bare = dataclasses.replace(spec, adapter="", adapters={})
-    vision = is_vision_model(bare)
-    base = HFVisionBackend(bare) if vision else HFBackend(bare)
+    base = base if reused else training_base(spec)
+    vision = isinstance(base, HFVisionBackend)
     # a text model given an image part stops in encode_prompt (types.text_only names the model)
     encoded = [encode_image_example(base, m, a, settings.max_length) if vision
                else encode_example(base, m, a, settings.max_length) for m, a in examples]
@@ -123,12 +138,21 @@ def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: 
     model = get_peft_model(base.model, LoraConfig(
         r=settings.rank, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
         target_modules=_target_modules(settings.target_modules, vision), task_type=None if vision else "CAUSAL_LM"))
+    try:
+        return _train(model, encoded, base.tokenizer.pad_token_id, spec, settings, vision, len(examples),
+                      Path(out_dir))
+    finally:
+        if reused:
+            base.model = model.unload()  # the base's own layers again, for the next adapter
+
+
+def _train(model, encoded: list, pad: int, spec: ModelSpec, settings: LoraSettings, vision: bool,
+           n_examples: int, out_dir: Path) -> dict:
     model.train()
     if vision:
         _freeze_modes(model)
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
     rng = np.random.default_rng(settings.seed)
-    pad = base.tokenizer.pad_token_id
     losses = []
     for epoch in range(settings.epochs):
         order = rng.permutation(len(encoded))
@@ -145,9 +169,9 @@ def train_lora(spec: ModelSpec, examples: Sequence[tuple[Chat, str]], settings: 
         losses.append(total / batches)
         log.info("epoch %d/%d: mean answer loss %.4f over %d batches", epoch + 1, settings.epochs,
                  losses[-1], batches)
-    summary = {"base_model": spec.model, "base_revision": spec.revision, "examples": len(examples),
+    summary = {"base_model": spec.model, "base_revision": spec.revision, "examples": n_examples,
                "settings": dataclasses.asdict(settings), "loss_per_epoch": losses}
-    save_adapter(model, summary, Path(out_dir))
+    save_adapter(model, summary, out_dir)
     return summary
 
 
