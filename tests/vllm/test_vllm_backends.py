@@ -218,7 +218,7 @@ def test_openai_scores_match_vllm_offline(server, key_env, vllm_scores):
 def test_openai_score_without_tokenizer_is_not_implemented(key_env):
     spec = ModelSpec(backend="openai", model="gpt-4o",
                      options={"base_url": "http://127.0.0.1:9/v1", "api_key_env": key_env[0]})
-    with pytest.raises(NotImplementedError, match="generate"):
+    with pytest.raises(NotImplementedError, match="score_by_answer"):
         load_backend(spec).score(SCORES[:1])
 
 
