@@ -146,9 +146,16 @@ def check(config: dict, targets=()) -> None:
             + "\nPlace each at the path shown (or point the config key elsewhere), then run again.")
 
 
+def main(argv=None) -> None:
+    from .cli import parser
+    from .config import load_config_file
+
+    p = parser("Print the README's table of the inputs placed by hand for a config.")
+    p.add_argument("config", nargs="?", default="config/paper.yaml")
+    print(readme_table(load_config_file(p.parse_args(argv).config)))
+
+
 if __name__ == "__main__":
-    import sys
+    from .cli import run
 
-    from papers.core.config import load_config_file
-
-    print(readme_table(load_config_file(sys.argv[1] if len(sys.argv) > 1 else "config/paper.yaml")))
+    run(main)
