@@ -44,7 +44,9 @@ def model_entries(params) -> list[dict]:
             entry = json.loads(value) if isinstance(value, str) else None
         except json.JSONDecodeError:
             continue
-        # one registry entry, or a list of them (a detector's model in each run)
+        # one registry entry, a list of them (a detector's model in each run), or entries by role (judges)
+        if isinstance(entry, dict) and "backend" not in entry:
+            entry = list(entry.values())
         for one in entry if isinstance(entry, list) else [entry]:
             if isinstance(one, dict) and "backend" in one:
                 entries.append(one)
