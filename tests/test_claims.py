@@ -119,3 +119,11 @@ def test_direction_claims_a_laptop_can_answer(tmp_path):
     write_at(tmp_path, drops, pd.DataFrame({"detector": "m", "drop": [0.2, -0.5, 0.1],
                                             "range_drop": [0.2, nan, 0.1]}))
     assert verdict(drops, measure(drops, tmp_path), "mini") == "reproduced"
+
+
+def test_the_claims_table_names_the_cells_it_read():
+    from papers.core.claims import _cell_text
+
+    assert _cell_text({"column": "difference", "reduce": "mean"}) == "difference (mean)"
+    assert _cell_text({"column": "f1", "reduce": "max", "where": {"kind": "model", "variant": "full"}}) == \
+        "f1 (max) where kind=model, variant=full"

@@ -116,6 +116,12 @@ def _is_value(value) -> bool:
     return _is_number(value) or _is_range(value)
 
 
+def _cell_text(claim: dict) -> str:
+    """Which cells a claim reads, for the claims table: "column (reduce)", and "where ..." if it selects rows."""
+    where = ", ".join(f"{k}={v}" for k, v in (claim.get("where") or {}).items())
+    return f"{claim['column']} ({claim['reduce']})" + (f" where {where}" if where else "")
+
+
 def _select(table: pd.DataFrame, where: dict, column: str, source, claim_id: str = "") -> list[float]:
     rows = table
     for field, wanted in (where or {}).items():
@@ -203,8 +209,7 @@ def claims_table(doc: dict, scale: str, root: Path = Path(".")) -> pd.DataFrame:
                      "paper value": _paper_text(claim["paper_value"]), "measured": m.text(),
                      "scale": scale, "test": _test_text(claim["test"]),
                      "verdict": verdict(claim, m, scale), "table": claim["table"],
-                     "cell": f"{claim['column']} ({claim['reduce']}) where "
-                             + ", ".join(f"{k}={v}" for k, v in (claim.get("where") or {}).items())})
+                     "cell": _cell_text(claim)})
     return pd.DataFrame(rows)
 
 
