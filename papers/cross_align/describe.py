@@ -4,7 +4,8 @@ to the same knowledge sources as the text.
     python -m papers.cross_align.describe --benchmarks JSON --memes harm_c=results/vision/memes/harm_c/memes.parquet \
         --lvlm JSON --name mini-lvlm --sample 6 --train-examples 8 --seed 42 --tokens 16 \
         --lexicon data/knowledge/hate_lexicon/refined_ngram_dict.clean.csv ... --per-source 2 \
-        --cache results/cache/llm_calls.sqlite --out-descriptions results/cross_align/described/mini-lvlm/descriptions.parquet \
+        --cache results/cache/llm_calls.sqlite \
+        --out-descriptions results/cross_align/described/mini-lvlm/descriptions.parquet \
         --out harm_c=results/cross_align/described/mini-lvlm/harm_c.jsonl
 
 The paper links "entities and phrases detected" in a meme besides its OCR text; here the detector is
@@ -56,10 +57,9 @@ def describe(model, memes: pd.DataFrame, tokens: int) -> list[str]:
 def main(argv=None) -> None:
     from papers.core.cli import add_model_args, named_paths, open_model, parser, setup_logging
     from papers.core.io import write_parquet
-    from papers.core.knowledge.linking import KnowledgeIndex
     from papers.core.vision.memes import load_memes
 
-    from .enrich import KnowledgePaths, load_facts, retrieve, write_facts
+    from .enrich import add_source_args, knowledge_index, retrieve, write_facts
 
     p = parser(__doc__)
     p.add_argument("--benchmarks", required=True, help="JSON: benchmark -> {task, dataset}")
@@ -70,10 +70,7 @@ def main(argv=None) -> None:
     p.add_argument("--train-examples", type=int, required=True, help="training memes per adapter (as adapters.py)")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--tokens", type=int, required=True, help="tokens of each description")
-    for source in ("conceptnet-assertions", "conceptnet100k", "wikidata", "lexicon"):
-        p.add_argument(f"--{source}", nargs="*", default=[])
-    p.add_argument("--languages", nargs="*", default=None)
-    p.add_argument("--per-source", type=int, required=True)
+    add_source_args(p)
     p.add_argument("--out-descriptions", required=True)
     p.add_argument("--out", nargs="+", required=True, help="dataset=facts file (enrich.py's format)")
     a = p.parse_args(argv)
@@ -84,9 +81,7 @@ def main(argv=None) -> None:
     seen = seen_memes(benchmarks, tables, a.sample, a.train_examples, a.seed)
     if set(out_paths) != set(seen):
         raise SystemExit(f"--out names {sorted(out_paths)}, the benchmarks read {sorted(seen)}")
-    paths = KnowledgePaths(tuple(a.conceptnet_assertions), tuple(a.conceptnet100k), tuple(a.wikidata),
-                           tuple(a.lexicon), tuple(a.languages) if a.languages is not None else None)
-    index = KnowledgeIndex(load_facts(paths))
+    index = knowledge_index(a)
     model = open_model(a.lvlm, a.cache, a.threads, desc=f"{a.name} descriptions")
     rows = []
     for dataset, memes in seen.items():

@@ -127,16 +127,16 @@ def enrichment_text(facts: list[dict], sources: tuple[str, ...] = SOURCES, pictu
         raise ValueError(f"sources must be a tuple drawn from {SOURCES}, got {sources!r}")
     linked = {(f["source"], f["fact"]) for f in facts}
     blocks = []
-    for header, group in ((HEADER, facts), (PICTURE_HEADER, [f for f in pictured if (f["source"], f["fact"]) not in linked])):
+    new = [f for f in pictured if (f["source"], f["fact"]) not in linked]
+    for header, group in ((HEADER, facts), (PICTURE_HEADER, new)):
         lines = [f"- {SOURCE_NAMES[f['source']]}: {f['fact']}" for f in group if f["source"] in sources]
         if lines:
             blocks.append("\n".join([header, *lines]))
     return "\n".join(blocks)
 
 
-def main(argv=None) -> None:
-    p = cli.parser(__doc__)
-    p.add_argument("--memes", required=True, help="a meme table (papers.core.vision.memes schema)")
+def add_source_args(p) -> None:
+    """The knowledge sources' options, shared by this step and describe.py (the rule's sources)."""
     p.add_argument("--conceptnet-assertions", nargs="*", default=[])
     p.add_argument("--conceptnet100k", nargs="*", default=[])
     p.add_argument("--wikidata", nargs="*", default=[])
@@ -144,11 +144,22 @@ def main(argv=None) -> None:
     p.add_argument("--languages", nargs="*", default=None,
                    help="languages of ConceptNet ends and Wikidata names (default all)")
     p.add_argument("--per-source", type=int, default=3)
-    p.add_argument("--out", required=True)
-    args = p.parse_args(argv)
+
+
+def knowledge_index(args) -> KnowledgeIndex:
+    """The index over the sources add_source_args's options name."""
     paths = KnowledgePaths(tuple(args.conceptnet_assertions), tuple(args.conceptnet100k), tuple(args.wikidata),
                            tuple(args.lexicon), tuple(args.languages) if args.languages is not None else None)
-    index = KnowledgeIndex(load_facts(paths))
+    return KnowledgeIndex(load_facts(paths))
+
+
+def main(argv=None) -> None:
+    p = cli.parser(__doc__)
+    p.add_argument("--memes", required=True, help="a meme table (papers.core.vision.memes schema)")
+    add_source_args(p)
+    p.add_argument("--out", required=True)
+    args = p.parse_args(argv)
+    index = knowledge_index(args)
     write_facts(args.out, retrieve(load_memes(args.memes), index, args.per_source))
 
 

@@ -401,11 +401,12 @@ def get_ca_pairs(kind, written=False):
 
 
 def ca_described_files(lvlm):
-    """The facts linked from one LVLM's descriptions of the pictures, per dataset; none when the config
+    """The facts linked from one LVLM's descriptions of the pictures, per dataset (the description
+    rule's outputs, read when called: the rule is defined in cross_align.smk); none when the config
     does not describe (cross_align.describe_tokens 0)."""
     if not config["cross_align"]["describe_tokens"]:
         return []
-    return [f"results/cross_align/described/{lvlm}/{d}.jsonl" for d in get_ca_datasets()]
+    return expand(rules.cross_align_describe_pictures.output.facts, lvlm=lvlm)
 
 
 def get_ca_described(wildcards):
