@@ -7,18 +7,24 @@ import pytest
 
 from papers.core.llm.types import ScoreRequest
 from papers.core.verdict import YES_NO, p_yes
-from papers.persodpo.signals import (NLI_OPTIONS, WEIGHTS, coherence_request, instructability, min_max,
+from papers.persodpo.signals import (NLI_LABELS, NLI_OPTIONS, nli_classify_request, WEIGHTS, coherence_request, instructability, min_max,
                                      nli_probabilities, nli_request, persona_consistency, persona_distance,
-                                     persona_entailment, persona_nli_requests, quality)
+                                     persona_entailment, persona_pairs, quality)
 
 
 def test_nli_requests_put_the_response_first_and_offer_three_options():
-    requests = persona_nli_requests("You love hiking.", ["I love hiking.", "I have a dog."])
-    assert len(requests) == 2 and all(isinstance(r, ScoreRequest) and r.options == NLI_OPTIONS for r in requests)
-    text = requests[0].messages[-1][1]
+    pairs = persona_pairs("You love hiking.", ["I love hiking.", "I have a dog."])
+    assert pairs == [("You love hiking.", "I love hiking."), ("You love hiking.", "I have a dog.")]
+    request = nli_request(*pairs[0])
+    assert isinstance(request, ScoreRequest) and request.options == NLI_OPTIONS
+    text = request.messages[-1][1]
     assert text.index("Premise: You love hiking.") < text.index("Hypothesis: I love hiking.")
+    classify = nli_classify_request(*pairs[0])
+    assert (classify.text, classify.text_pair, classify.labels) == (*pairs[0], NLI_LABELS)
     with pytest.raises(TypeError):
-        persona_nli_requests("You love hiking.", "I love hiking.")
+        persona_pairs("You love hiking.", "I love hiking.")
+    with pytest.raises(TypeError):
+        persona_pairs("You love hiking.", ["I love hiking.", None])
     with pytest.raises(TypeError):
         nli_request(None, "x")
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import recall_score
 
-from papers.core.llm.types import ScoreRequest
+from papers.core.llm.base import ModelSpec
+from papers.core.llm.types import ClassifyRequest, ScoreRequest
 from papers.persodpo.candidates import candidate_prompt
 from papers.persodpo.evaluate import GOLD, gold_replies, model_first, win_rates
 from papers.persodpo.focus import load_focus
@@ -87,6 +88,8 @@ def test_known_statements_have_their_label_by_construction():
 class Scripted:
     """A stand-in model answering score and embed requests from functions of the request's text."""
 
+    spec = ModelSpec(backend="hf", model="scripted-llm")
+
     def __init__(self, score=None, embed=None):
         self._score, self._embed, self.asked = score, embed, []
 
@@ -137,6 +140,44 @@ def test_content_free_calibration_divides_out_the_answer_prior():
         check_nli(judge, statements, "prior")
 
 
+class ScriptedClassifier:
+    """A stand-in NLI classifier (the hf-classifier backend): log-probabilities of the labels a request
+    names, from nli_by_words's verdict on its premise and hypothesis, in the model's own label order
+    (DeBERTa-MNLI's: contradiction, neutral, entailment) so a reader by position would fail."""
+
+    spec = ModelSpec(backend="hf-classifier", model="scripted-nli")
+    own = ("CONTRADICTION", "NEUTRAL", "ENTAILMENT")
+
+    def __init__(self):
+        self.asked = []
+
+    def classify(self, requests):
+        self.asked += requests
+        out = []
+        for r in requests:
+            assert isinstance(r, ClassifyRequest)
+            label = nli_by_words(f"Premise: {r.text}\nHypothesis: {r.text_pair}\n", ("a", "b", "c"))
+            by_name = dict(zip(("ENTAILMENT", "NEUTRAL", "CONTRADICTION"), label))
+            log_z = math.log(sum(math.exp(v) for v in by_name.values()))
+            out.append([by_name[name.upper()] - log_z for name in r.labels])
+        return out
+
+
+def test_an_nli_classifier_is_asked_for_the_pair_and_read_by_label_name():
+    statements = pd.DataFrame({"label": ["entailment", "neutral", "contradiction", "neutral"],
+                               "premise": ["cats x", "y z", "a dogs", "q r"],
+                               "hypothesis": ["cats", "w", "dogs", "s"]})
+    model = ScriptedClassifier()
+    checked = check_nli(model, statements, "none")
+    assert list(checked["predicted"]) == ["entailment", "neutral", "contradiction", "neutral"]
+    assert (checked["predicted_uncalibrated"] == checked["predicted"]).all()
+    assert len(model.asked) == 4  # a classifier has no calibration: one request per statement
+    assert [(r.text, r.text_pair) for r in model.asked[:1]] == [("cats x", "cats")]
+    assert checked.loc[0, "p_entailment"] == pytest.approx(1 / (1 + 2 * math.exp(-5)))
+    with pytest.raises(ValueError, match="NLI classifier"):
+        check_nli(model, statements, "content_free")
+
+
 def test_reply_signals_on_a_hand_computed_case(turns):
     train = turns[turns["split"] == "train"].head(1)
     pid, persona = train["prompt_id"].iloc[0], list(train["persona"].iloc[0])
@@ -167,6 +208,12 @@ def test_reply_signals_on_a_hand_computed_case(turns):
         assert judged.iloc[1][name] == pytest.approx(ok[name])
     with pytest.raises(TypeError, match="judge_raw"):
         reply_signals(nli, coherence, embedder, turns, raw, mean_words=3.0, judge_raw="yes")
+    # An NLI classifier in the LLM's place gives the same signals when it gives the same verdicts
+    classifier = ScriptedClassifier()
+    by_classifier = reply_signals(classifier, coherence, embedder, turns, replies, mean_words=3.0)
+    assert len(classifier.asked) == len(persona)
+    for name in ("consistency", "entailment"):
+        assert by_classifier.iloc[0][name] == pytest.approx(ok[name])
 
 
 def test_win_rate_randomises_positions_and_reads_the_judges_preference(turns):

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .io import UserError
 from .llm.base import Backend, ModelSpec, load_backend
-from .llm.types import EmbedRequest, GenerateRequest, Request, ScoreRequest
+from .llm.types import ClassifyRequest, EmbedRequest, GenerateRequest, Request, ScoreRequest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -178,6 +178,11 @@ class CachedModel:
         # Texts batched by length: a batch pads to its longest text, and meme OCR text is long-tailed
         # (Harm-C's 1,060 texts: 30k tokens, 135k once padded in call order, 38k sorted).
         return self._answer(requests, lambda batch: self.backend.embed(batch), order=_text_length)
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[list[float]]:
+        # Batched by length too: an NLI premise (a reply) is long-tailed, its hypothesis short.
+        return self._answer(requests, lambda batch: self.backend.classify(batch),
+                            order=lambda r: len(r.text) + len(r.text_pair))
 
     def request_key(self, request: Request) -> tuple[str, str]:
         """(sha256, canonical JSON) of the model's identity and the whole request; a request naming

@@ -26,7 +26,7 @@ import pandas as pd
 from papers.core.splits import position
 
 from .focus import read_focus
-from .signals import NLI_LABELS, nli_answers, nli_request
+from .signals import NLI_LABELS, is_classifier, nli_answers
 
 GENERATOR = Path(__file__).resolve().parents[2] / "data" / "persodpo" / "make_mini.py"
 ONE_VALUE_KINDS = ("food", "job", "travel")  # a person has one favourite food, job, preferred way
@@ -86,10 +86,11 @@ def known_statements(focus, per_label: int, seed: int) -> pd.DataFrame:
 def check_nli(model, statements: pd.DataFrame, calibration: str) -> pd.DataFrame:
     """The statements with the model's P(entailment, neutral, contradiction) under `calibration` (the
     signals' setting) and its label (argmax), and the label it gives uncalibrated
-    (`predicted_uncalibrated`; the same requests, so no extra model call)."""
-    requests = [nli_request(p, h) for p, h in zip(statements["premise"], statements["hypothesis"])]
-    probabilities = np.array(nli_answers(model, requests, calibration))
-    raw = np.array(nli_answers(model, requests, "none"))
+    (`predicted_uncalibrated`; the same requests, so no extra model call; a classifier has no
+    calibration, so the two are one)."""
+    pairs = list(zip(statements["premise"], statements["hypothesis"]))
+    probabilities = np.array(nli_answers(model, pairs, calibration))
+    raw = probabilities if is_classifier(model) else np.array(nli_answers(model, pairs, "none"))
     out = statements.copy()
     for j, label in enumerate(NLI_LABELS):
         out[f"p_{label}"] = probabilities[:, j]

@@ -24,7 +24,7 @@ from papers.core.verdict import p_yes
 
 from .candidates import parse_candidate, word_count
 from .signals import (coherence_request, instructability, nli_answers, persona_consistency, persona_distance,
-                      persona_entailment, persona_nli_requests)
+                      persona_entailment, persona_pairs)
 
 SIGNALS = ["coherence", "consistency", "entailment", "persona_distance", "instructability"]
 
@@ -60,9 +60,9 @@ def reply_signals(nli, coherence, embedder, turns: pd.DataFrame, replies: pd.Dat
     if len(ok) == 0:
         return out
     personas = [list(turn.loc[out.at[i, "prompt_id"], "persona"]) for i in ok]
-    nli_requests = [persona_nli_requests(judged[i], persona) for i, persona in zip(ok, personas)]
-    answers = iter(nli_answers(nli, [r for group in nli_requests for r in group], nli_calibration))
-    for i, group in zip(ok, nli_requests):
+    nli_pairs = [persona_pairs(judged[i], persona) for i, persona in zip(ok, personas)]
+    answers = iter(nli_answers(nli, [pair for group in nli_pairs for pair in group], nli_calibration))
+    for i, group in zip(ok, nli_pairs):
         probabilities = [next(answers) for _ in group]
         out.at[i, "consistency"] = persona_consistency(probabilities)
         out.at[i, "entailment"] = persona_entailment(probabilities)

@@ -42,7 +42,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from papers.core.llm.types import ScoreRequest, user
+from papers.core.llm.types import ClassifyRequest, ScoreRequest, user
 from papers.core.verdict import CONTENT_FREE, YES_NO, option_probabilities, softmax
 
 # Option words of the NLI judge, in the order of NLI_LABELS: the Yes / Maybe / No reading of
@@ -77,16 +77,21 @@ def _text(value, name: str) -> str:
 
 
 def nli_request(premise: str, hypothesis: str) -> ScoreRequest:
-    """The mini-scale NLI substitute: an LLM's log-likelihood of Yes / Maybe / No (NLI_OPTIONS)."""
+    """The LLM NLI substitute's request: its log-likelihood of Yes / Maybe / No (NLI_OPTIONS)."""
     return ScoreRequest(user(NLI_PROMPT.format(premise=_text(premise, "premise"),
                                                hypothesis=_text(hypothesis, "hypothesis"))), NLI_OPTIONS)
 
 
-def persona_nli_requests(response: str, persona: Sequence[str]) -> list[ScoreRequest]:
-    """One NLI request per persona sentence: premise the response, hypothesis the sentence."""
+def nli_classify_request(premise: str, hypothesis: str) -> ClassifyRequest:
+    """An NLI classifier's request: the pair (premise, hypothesis), its three labels by name."""
+    return ClassifyRequest(_text(premise, "premise"), NLI_LABELS, text_pair=_text(hypothesis, "hypothesis"))
+
+
+def persona_pairs(response: str, persona: Sequence[str]) -> list[tuple[str, str]]:
+    """One NLI (premise, hypothesis) per persona sentence: premise the response, hypothesis the sentence."""
     if isinstance(persona, str):
         raise TypeError("persona must be a sequence of sentences, not one str")
-    return [nli_request(response, sentence) for sentence in persona]
+    return [(_text(response, "response"), _text(sentence, "persona sentence")) for sentence in persona]
 
 
 def nli_probabilities(option_scores: Sequence[float]) -> np.ndarray:
@@ -100,17 +105,33 @@ def nli_probabilities(option_scores: Sequence[float]) -> np.ndarray:
 NLI_CALIBRATIONS = ("none", "content_free")
 
 
-def nli_answers(model, requests: Sequence[ScoreRequest], calibration: str) -> list[np.ndarray]:
-    """P(entailment, neutral, contradiction) of each NLI request. Calibration "content_free" divides
-    out the model's answer prior, its probabilities for a premise and hypothesis that say nothing
-    ("N/A"), as the construction's classifier does (papers.core.verdict.option_probabilities): a small
-    LLM that answers one option to everything would otherwise make every label the same."""
+def is_classifier(model) -> bool:
+    """Whether the NLI model is a sequence classifier (the hf-classifier backend) rather than an LLM."""
+    return model.spec.backend == "hf-classifier"
+
+
+def nli_answers(model, pairs: Sequence[tuple[str, str]], calibration: str) -> list[np.ndarray]:
+    """P(entailment, neutral, contradiction) of each (premise, hypothesis).
+
+    An NLI classifier (paper scale) answers them directly: the softmax over its labels, of which these
+    three are all an MNLI model has. An LLM (the mini substitute) is asked Yes / Maybe / No
+    (nli_request), and calibration "content_free" divides out its answer prior, its probabilities for a
+    premise and hypothesis that say nothing ("N/A"), as the construction's classifier does
+    (papers.core.verdict.option_probabilities): a small LLM that answers one option to everything would
+    otherwise make every label the same. A classifier has no such prior to divide out: it takes "none"."""
     if calibration not in NLI_CALIBRATIONS:
         raise ValueError(f"calibration must be one of {NLI_CALIBRATIONS}, got {calibration!r}")
-    if not requests:
+    if not pairs:
         return []
+    if is_classifier(model):
+        if calibration != "none":
+            raise ValueError(f"model {model.spec.model!r} is an NLI classifier: its calibration must be "
+                             f"'none', not {calibration!r} (content_free divides out an LLM's answer prior)")
+        # The softmax of log-probabilities renormalises them over the three labels (a no-op for MNLI).
+        return [np.array(softmax(a)) for a in model.classify([nli_classify_request(p, h) for p, h in pairs])]
+    requests = [nli_request(p, h) for p, h in pairs]
     if calibration == "none":
-        return [nli_probabilities(scores) for scores in model.score(list(requests))]
+        return [nli_probabilities(scores) for scores in model.score(requests)]
     free = nli_request(CONTENT_FREE, CONTENT_FREE)
     return [np.array(p) for p in option_probabilities(model, requests, "content_free", [free] * len(requests))]
 

@@ -3,7 +3,7 @@ problems() for every module of papers.PAPERS and papers.DRAFTS)."""
 from __future__ import annotations
 
 # Backends whose models cannot generate text or score options: no extractor or assistant.
-NOT_CHAT = ("sentence-transformers", "open_clip")
+NOT_CHAT = ("sentence-transformers", "open_clip", "hf-classifier")
 
 
 def problems(config: dict) -> list[str]:

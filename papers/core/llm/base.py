@@ -3,7 +3,8 @@
 A backend answers *lists* of requests (llm/types.py), so it controls batching:
 - generate(requests) -> list[str]: the generated text of each request;
 - score(requests) -> list[list[float]]: per request, the summed log-probability of each option;
-- embed(requests) -> list[list[float]]: per request, one vector.
+- embed(requests) -> list[list[float]]: per request, one vector;
+- classify(requests) -> list[list[float]]: per request, the log-probability of each named label.
 A backend that cannot do one of them says so with a clear error (Backend's defaults).
 
 Adding a backend touches one place: BACKENDS below (its module, class, implementation number and the
@@ -21,7 +22,7 @@ from typing import Sequence
 
 from papers.core.io import UserError
 
-from .types import EmbedRequest, GenerateRequest, ScoreRequest
+from .types import ClassifyRequest, EmbedRequest, GenerateRequest, ScoreRequest
 
 # What may go in a registry entry's `options`, per backend. The vLLM engine's keyword arguments are
 # passed to LLM() as they are (never trust_remote_code: DESIGN.md).
@@ -53,6 +54,8 @@ BACKENDS = {
                                          ()),
     "open_clip": BackendInfo("papers.core.llm.clip_backend", "OpenCLIPBackend", 1, ("pretrained",),
                              keys_weights=True),
+    "hf-classifier": BackendInfo("papers.core.llm.classifier_backend", "SequenceClassifierBackend", 1,
+                                 ("max_length",)),
 }
 
 # Registry fields that cannot change an answer, left out of the cache key (every other field of an
@@ -197,6 +200,9 @@ class Backend(abc.ABC):
 
     def embed(self, requests: Sequence[EmbedRequest]) -> list[list[float]]:
         self._cannot("embed inputs")
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[list[float]]:
+        self._cannot("classify text (it is not a sequence classifier)")
 
     def close(self) -> None:
         """Release the model (servers, GPU memory). Default: nothing to do."""

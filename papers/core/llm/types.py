@@ -2,10 +2,12 @@
 
 A chat is a tuple of (role, content) pairs. Content is a string, or a tuple of parts (TextPart,
 ImagePart) for a message that shows images. Every backend answers lists of requests, so the backend
-controls batching (the lm-evaluation-harness shape). Three kinds of request:
+controls batching (the lm-evaluation-harness shape). Four kinds of request:
 - GenerateRequest: a continuation of the chat;
 - ScoreRequest: the log-likelihood of each option as the assistant's reply;
-- EmbedRequest: a vector for one text or one image.
+- EmbedRequest: a vector for one text or one image;
+- ClassifyRequest: a sequence classifier's log-probability of each named label for a text (or a
+  text pair: an NLI model's premise and hypothesis).
 A request may name one of its model's LoRA adapters (`adapter`), or a generation request a weighted
 mixture of them (`adapter_weights`); the cache keys on their weights.
 
@@ -259,4 +261,37 @@ class EmbedRequest:
         return _numbers_problem(answer, None, "an embedding")
 
 
-Request = GenerateRequest | ScoreRequest | EmbedRequest
+@dataclass(frozen=True)
+class ClassifyRequest:
+    """A sequence classifier's log-probability of each of `labels` for `text`, or for the pair
+    (`text`, `text_pair`) when a pair is given (NLI: premise, hypothesis). Labels are the model's own
+    names (its config's id2label, matched without case), in the order the caller wants them back; the
+    probabilities are over all the model's labels, so asking for a subset does not renormalise."""
+
+    text: str
+    labels: tuple[str, ...]
+    text_pair: str = ""
+    adapter: str = ""
+
+    def __post_init__(self):
+        for name in ("text", "text_pair"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"ClassifyRequest.{name} must be str, got {type(getattr(self, name)).__name__}")
+        if not isinstance(self.labels, tuple) or not self.labels or not all(
+                isinstance(label, str) and label for label in self.labels):
+            raise TypeError(f"ClassifyRequest.labels must be a non-empty tuple of label names, got {self.labels!r}")
+        if len({label.lower() for label in self.labels}) != len(self.labels):
+            raise ValueError(f"ClassifyRequest.labels names a label twice: {self.labels}")
+
+    def key(self) -> dict:
+        return _with_adapter({"kind": "classify", "text": self.text, "text_pair": self.text_pair,
+                              "labels": list(self.labels)}, self.adapter)
+
+    def answer_problem(self, answer) -> str:
+        problem = _numbers_problem(answer, len(self.labels), "a classification answer")
+        if not problem and any(v > 0 for v in answer):
+            problem = "a classification answer holds a log-probability above 0"
+        return problem
+
+
+Request = GenerateRequest | ScoreRequest | EmbedRequest | ClassifyRequest
