@@ -24,6 +24,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/fetch.smk"
 include: "workflow/rules/construct.smk"
 include: "workflow/rules/vision.smk"
 

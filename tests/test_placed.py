@@ -40,8 +40,8 @@ def test_missing_inputs_are_grouped_per_source_and_placed_ones_pass(tmp_path):
     config = _config("paper.yaml")
     messages = missing_inputs(config, ["cross_align_all"], root=tmp_path)
     assert len(messages) == 8 and messages[0].startswith("HarMeme")
-    assert "resources/data/harmeme/Harm-C/test.jsonl (config vision.memes.harm_c.annotations.test)" in messages[0]
-    assert "harm_p" not in messages[0]  # Harm-P is read by paper 9, not asked for here
+    assert "resources/data/harmeme/images (config vision.memes.harm_c.images)" in messages[0]
+    assert "Harm-C/test.jsonl" not in messages[0]  # the annotations are downloaded by the DAG (test_fetch.py)
     assert "needed by: cross_align_all, missing_modality_all, vision_all" in messages[0]
     for _, path in placed_values(config):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
@@ -88,8 +88,11 @@ def test_a_paper_scale_dry_run_refuses_unpinned_models_unless_told(tmp_path):
     for name in LINKED:
         if name not in ("resources", "results"):
             (tmp_path / name).symlink_to(ROOT / name)
-    result = subprocess.run([SNAKEMAKE, "-n", "--configfile", "config/paper.yaml", "--cores", "1", "persodpo_all"],
+    paper = _config("paper.yaml")
+    paper["models"]["qwen2-0.5b-instruct"]["revision"] = "main"  # as a newly added model might be
+    (tmp_path / "unpinned.yaml").write_text(yaml.safe_dump(paper, sort_keys=False))
+    result = subprocess.run([SNAKEMAKE, "-n", "--configfile", "unpinned.yaml", "--cores", "1", "persodpo_all"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
     out = result.stdout + result.stderr
-    assert result.returncode != 0 and "hub model(s) are not pinned to a commit" in out
+    assert result.returncode != 0 and "1 hub model(s) are not pinned to a commit" in out
     assert "models.qwen2-0.5b-instruct.revision: 'main'" in out and "require_pinned_revisions=False" in out

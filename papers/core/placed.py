@@ -9,13 +9,16 @@ module of its config section (a meme dataset of `vision.memes` by the vision cor
 reads it); a target is a module's rule or file (`misalign_bench_all`, `results/cross_align/...`), and
 the construction's inputs are needed by papers 1 and 2, which read its outputs. No target, `all`, or a
 target of no module: every placed input of the config is checked. At mini scale every input is in
-data/ (vendored), so nothing is checked.
+data/ (vendored), so nothing is checked. A path the DAG downloads itself (config/downloads.yaml,
+papers/core/fetch.py) is not a placed input: its rule makes it.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
+
+from .fetch import load_downloads
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "config" / "placed_inputs.yaml"
@@ -99,12 +102,13 @@ def missing_inputs(config: dict, targets=(), catalogue: list[dict] | None = None
     not there (relative to `root`): what it is, where to get it, its licence, every missing path and
     its config key, the targets that need it."""
     catalogue = load_catalogue() if catalogue is None else catalogue
+    downloads = load_downloads()
     modules = {"construct", "vision", *(k for k in config if isinstance(config[k], dict))}
     wanted = requested(targets, modules)
     groups: dict[str, tuple[dict, list, set]] = {}
     for key, path in placed_values(config):
         readers = needed_by(key, config)
-        if (wanted is not None and not readers & wanted) or (root / path).exists():
+        if (wanted is not None and not readers & wanted) or path in downloads or (root / path).exists():
             continue
         entry = entry_of(path, catalogue)
         _, paths, needing = groups.setdefault(entry["path"] or path, (entry, [], set()))
@@ -117,14 +121,19 @@ def missing_inputs(config: dict, targets=(), catalogue: list[dict] | None = None
 
 
 def readme_table(config: dict, catalogue: list[dict] | None = None) -> str:
-    """The README's table of every placed input of `config`: what, where to get it, licence, size,
-    the modules that read it (generated: `python -m papers.core.placed config/paper.yaml`)."""
+    """The README's table of every paper-scale input of `config`: what, where it goes, where to get it
+    (or that the DAG downloads it), licence, size, the modules that read it (generated:
+    `python -m papers.core.placed config/paper.yaml`)."""
     catalogue = load_catalogue() if catalogue is None else catalogue
+    downloads = load_downloads()
     readers: dict[str, set] = {}
     for key, path in placed_values(config):
-        readers.setdefault(entry_of(path, catalogue)["path"], set()).update(needed_by(key, config))
+        where = path if path in downloads else entry_of(path, catalogue)["path"]
+        readers.setdefault(where, set()).update(needed_by(key, config))
     rows = ["| input | put it at | get it | licence | size | read by |", "|---|---|---|---|---|---|"]
-    for entry in catalogue:
+    fetched = [{**entry, "source": f"downloaded by the DAG (rule fetch_public_input, sha256-checked) from "
+                                   f"{entry['url']}", "size": "one file"} for entry in downloads.values()]
+    for entry in [*catalogue, *fetched]:
         if entry["path"] in readers:
             cells = [entry["what"], f"`{entry['path']}`", entry["source"], entry["licence"], entry["size"],
                      ", ".join(sorted(readers[entry["path"]]))]

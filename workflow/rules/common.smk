@@ -52,6 +52,12 @@ if workflow.is_main_process:
     check_pinned_revisions(config)
     check_placed_inputs(config, requested_targets())
 
+# The public inputs that fetch.smk downloads, and only these paths (its output pattern).
+from papers.core.fetch import load_downloads
+
+DOWNLOADS = load_downloads()
+DOWNLOAD_PATTERN = "|".join(re.escape(path) for path in DOWNLOADS) or "(?!)"
+
 SCALE = config["scale"]
 # `threads:` of the steps that run a model: a chain step is one the DAG waits on alone (classify,
 # expand, respond); a fan-out step is one of many independent jobs (per model, run or rater).
