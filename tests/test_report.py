@@ -62,3 +62,11 @@ def test_manifest_records_hashes_and_versions(tmp_path):
     assert manifest["config"] == {"delta": 0.5} and manifest["seeds"] == {"seed": 42}
     assert {"torch", "transformers", "python"} <= set(manifest["packages"])
     assert len(manifest["code"]["commit"] or "x" * 40) == 40
+
+
+def test_the_manifest_commit_is_none_where_git_is_absent(tmp_path, monkeypatch):
+    from papers.core.report.manifest import git_commit
+
+    assert git_commit(tmp_path) == {"commit": None, "dirty": None}  # not a checkout
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git at all, as in the container images
+    assert git_commit(".") == {"commit": None, "dirty": None}

@@ -37,8 +37,13 @@ def digest(path: str | Path) -> str:
 
 
 def git_commit(cwd: str | Path = ".") -> dict:
+    """The checkout's commit and whether tracked files differ from it; None for both outside a git
+    checkout or where git is not installed (the container images have no git: the code is mounted)."""
     def git(*args):
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True).stdout.strip()
+        try:
+            return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True).stdout.strip()
+        except FileNotFoundError:
+            return ""
     commit = git("rev-parse", "HEAD")
     if not commit:
         return {"commit": None, "dirty": None}

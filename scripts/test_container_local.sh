@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Build the main image for real on a machine that reaches only Debian's and PyPI's servers, and run the
+# tiny test DAG inside it: its results must be byte-identical to the same DAG run outside.
+#   sudo scripts/test_container_local.sh          (root: installs podman, runc and debootstrap with apt)
+# 1. debootstrap a bookworm root file system with python3.11 and venv, import it into podman as the base
+#    image (no registry image can be pulled here; the Dockerfile takes BASE_IMAGE);
+# 2. build pluralign-main from containers/main/Dockerfile, unchanged;
+# 3. run the tiny DAG twice in scratch folders, inside the image and outside it, and compare every
+#    result file (tests/dag.py: what two correct runs must agree on).
+# Podman runs rootful with the vfs driver, runc and explicit ulimits: inside this kind of sandbox crun
+# cannot set the default limits or drive hybrid cgroups. Takes 20-30 minutes (a 4 GB download of
+# locked wheels, two tiny DAG runs); not part of `make test` (containers/README.md has the last result).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+state=${PLURALIGN_CONTAINER_STATE:-/var/tmp/pluralign-containers}
+mkdir -p "$state"
+export CONTAINERS_CONF="$state/containers.conf"
+cat > "$CONTAINERS_CONF" <<'EOF'
+[containers]
+default_ulimits = []
+netns = "host"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+EOF
+podman=(podman --storage-driver vfs --root "$state/storage")
+limits=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+
+if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc debootstrap >/dev/null
+fi
+
+base=localhost/pluralign-base:bookworm-python3.11
+if ! "${podman[@]}" image exists "$base"; then
+  echo "container: debootstrap bookworm (python3.11, venv) -> $base" >&2
+  rootfs=$(mktemp -d "$state/rootfs.XXXX")
+  debootstrap --variant=minbase --include=python3.11,python3.11-venv,ca-certificates \
+    bookworm "$rootfs" http://deb.debian.org/debian >"$state/debootstrap.log"
+  tar -C "$rootfs" -c . | "${podman[@]}" import - "$base" >/dev/null
+  rm -rf "$rootfs"
+fi
+
+image=localhost/pluralign-main:local
+echo "container: building $image from containers/main/Dockerfile" >&2
+start=$(date +%s)
+"${podman[@]}" build -q --network host "${limits[@]}" --build-arg BASE_IMAGE="$base" \
+  -t "$image" -f containers/main/Dockerfile . >/dev/null
+echo "container: built in $(( $(date +%s) - start )) s" >&2
+
+# The tiny DAG needs the embedded models the main environment materialises (make models).
+[ -f resources/models/smollm2-135m-instruct/config.json ] || make models
+work=$(mktemp -d "$state/dag.XXXX")
+.venv/bin/python - "$work" "$root" "$image" "${podman[*]}" "${limits[*]}" <<'PY'
+import shlex, subprocess, sys, time
+from pathlib import Path
+
+from tests.dag import CONFIGS, assert_same_results, link_work, result_digests, snakemake
+
+work, root, image, podman, limits = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+inside, outside = link_work(work / "inside"), link_work(work / "outside")
+start = time.time()
+# The checkout and the scratch folder at their own paths, so the scratch folder's links resolve inside.
+subprocess.run([*shlex.split(podman), "run", "--rm", *shlex.split(limits), "-v", f"{root}:{root}:ro",
+                "-v", f"{work}:{work}", "-w", str(inside), "-e", "HF_HUB_OFFLINE=1", image,
+                "snakemake", "--configfile", *CONFIGS, "--cores", "2"], check=True,
+               stdout=subprocess.DEVNULL)
+print(f"container: tiny DAG inside the image: {time.time() - start:.0f} s", file=sys.stderr)
+start = time.time()
+snakemake(outside)
+print(f"container: tiny DAG outside: {time.time() - start:.0f} s", file=sys.stderr)
+expected, got = result_digests(outside), result_digests(inside)
+assert_same_results(expected, got, "the tiny DAG run inside pluralign-main")
+print(f"container: {len(got)} result files byte-identical inside and outside the image")
+PY
+rm -rf "$work"
