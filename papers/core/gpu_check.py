@@ -170,8 +170,8 @@ def substitute(models: list[Model], mapping: dict, source: str = "--substitute")
         if missing and looks_local(value["model"]) and not (ROOT / value["model"]).exists():
             out[f"skip:{model.name}"] = replace(model, runs_as=value, skip=f"{value['model']} is missing: {missing}")
             continue
-        key = json.dumps(value, sort_keys=True)
-        if key in out:  # one substitute probed once for every paper model it replaces
+        key = json.dumps([value, model.modality], sort_keys=True)
+        if key in out:  # one substitute probed once for every paper model of a modality it replaces
             merged = out[key]
             merged.stands_for.append(model.name)
             merged.steps = sorted(set(merged.steps) | set(model.steps))
@@ -201,8 +201,9 @@ def probe_command(model: Model, items: int, images: str, out: Path, vllm_python:
                   python: str = sys.executable) -> list[str]:
     """The probe's command line; a python may be a command ("apptainer exec --nv IMAGE python")."""
     entry = model.probed
-    return [*shlex.split(vllm_python if entry["backend"] == "vllm" else python), "-m", "papers.core.gpu_probe", "--entry", json.dumps(entry), "--kinds",
-            ",".join(KINDS[model.modality]), "--items", str(items), "--images", images, "--out", str(out)]
+    return [*shlex.split(vllm_python if entry["backend"] == "vllm" else python), "-m", "papers.core.gpu_probe",
+            "--entry", json.dumps(entry), "--kinds", ",".join(KINDS[model.modality]), "--items", str(items),
+            "--images", images, "--out", str(out)]
 
 
 def run_probe(model: Model, command: list[str], out: Path, timeout: float) -> dict:
