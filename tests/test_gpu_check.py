@@ -90,7 +90,7 @@ def test_cpu_substitutes_are_valid_entries():
     for key, value in mapping.items():
         if "skip" not in value:
             ModelSpec.from_config({k: v for k, v in value.items() if k != "if_missing"})
-    assert {"vllm", "hf:text", "hf:vision", "open_clip", "sentence-transformers", "hf-classifier"} <= set(mapping)
+    assert {"vllm", "hf:text", "hf:vision", "open_clip", "hf-classifier"} <= set(mapping)
 
 
 def test_openai_is_skipped_without_its_key(monkeypatch):
