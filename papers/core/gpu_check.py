@@ -250,7 +250,8 @@ def write_images(folder: Path, count: int) -> None:
     for line in lines:
         meme = json.loads(line)
         label = int(meme["labels"][0] != "not harmful")
-        (folder / f"{meme['id']}.png").write_bytes(draw(design(meme["id"], "harm_c", label, pictograms, 42), meme["text"]))
+        picture = design(meme["id"], "harm_c", label, pictograms, seed=42)  # the configs' seed: the mini memes' pictures
+        (folder / f"{meme['id']}.png").write_bytes(draw(picture, meme["text"]))
 
 
 # -- the table -------------------------------------------------------------------------------------
