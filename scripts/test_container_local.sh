@@ -3,7 +3,8 @@
 # tiny test DAG inside it: its results must be byte-identical to the same DAG run outside.
 #   sudo scripts/test_container_local.sh          (root: installs podman, runc and debootstrap with apt)
 # 1. debootstrap a bookworm root file system with python3.11 and venv, import it into podman as the base
-#    image (no registry image can be pulled here; the Dockerfile takes BASE_IMAGE);
+#    image (no registry image can be pulled here; the Dockerfile takes BASE_IMAGE). debootstrap does not
+#    resolve the dependencies of --include fully: python3-pip brings python3.11-venv's distutils and wheels;
 # 2. build pluralign-main from containers/main/Dockerfile, unchanged;
 # 3. run the tiny DAG twice in scratch folders, inside the image and outside it, and compare every
 #    result file (tests/dag.py: what two correct runs must agree on).
@@ -36,8 +37,16 @@ base=localhost/pluralign-base:bookworm-python3.11
 if ! "${podman[@]}" image exists "$base"; then
   echo "container: debootstrap bookworm (python3.11, venv) -> $base" >&2
   rootfs=$(mktemp -d "$state/rootfs.XXXX")
-  debootstrap --variant=minbase --include=python3.11,python3.11-venv,ca-certificates \
+  debootstrap --variant=minbase --include=python3.11,python3.11-venv,python3-pip,ca-certificates \
     bookworm "$rootfs" http://deb.debian.org/debian >"$state/debootstrap.log"
+  # A machine whose HTTPS goes through an inspecting proxy trusts extra CAs: the local base trusts them
+  # too, and pip (whose own bundle ignores the system's) is pointed at the system bundle. Only the base
+  # image changes; the Dockerfile is built as it is.
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
+    chroot "$rootfs" update-ca-certificates >/dev/null
+    printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$rootfs/etc/pip.conf"
+  fi
   tar -C "$rootfs" -c . | "${podman[@]}" import - "$base" >/dev/null
   rm -rf "$rootfs"
 fi

@@ -90,8 +90,16 @@ class HFBackend(PromptEncoding, Backend):
         self.plain = uses_plain(self.tokenizer, spec.chat_template)
 
     def _load(self, dtype: str):
-        return self._with_adapters(AutoModelForCausalLM.from_pretrained(
-            self.spec.model, revision=hub_revision(self.spec), dtype=getattr(torch, dtype)))
+        model = AutoModelForCausalLM.from_pretrained(self.spec.model, revision=hub_revision(self.spec),
+                                                     dtype=getattr(torch, dtype))
+        if torch.cuda.is_available():  # paper scale: a 7-8B model on a GPU node's CPU would crawl
+            model = model.to("cuda")
+        return self._with_adapters(model)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's weights are, and so where its inputs go."""
+        return next(self.model.parameters()).device
 
     def _with_adapters(self, model):
         adapters = {**({DEFAULT_ADAPTER: self.spec.adapter} if self.spec.adapter else {}), **self.spec.adapters}
@@ -141,7 +149,8 @@ class HFBackend(PromptEncoding, Backend):
                 for j, name in enumerate(names):
                     if name in lora_b:
                         hooks.append(lora_b[name].register_forward_hook(
-                            lambda _m, _i, out, j=j: out * gates[:, j].to(out.dtype).view(-1, *[1] * (out.dim() - 1))))
+                            lambda _m, _i, out, j=j: out * gates[:, j].to(out.device, out.dtype).view(
+                                -1, *[1] * (out.dim() - 1))))
         model.base_model.set_adapter(list(names))
         try:
             yield
@@ -201,8 +210,9 @@ class HFBackend(PromptEncoding, Backend):
         """The model inputs of a batch of prompts, padded on the left (generation)."""
         prompts = [self.encode_prompt(messages, max_new_tokens) for messages in chats]
         width, pad = max(map(len, prompts)), self.tokenizer.pad_token_id
-        return {"input_ids": torch.tensor([[pad] * (width - len(p)) + p for p in prompts]),
-                "attention_mask": torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])}
+        return {"input_ids": torch.tensor([[pad] * (width - len(p)) + p for p in prompts], device=self.device),
+                "attention_mask": torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts],
+                                               device=self.device)}
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
@@ -221,7 +231,7 @@ class HFBackend(PromptEncoding, Backend):
         options = self.encode_options(request.options)
         prompt = self.encode_prompt(request.messages, max(map(len, options)))
         # Only the last prompt position's logits are needed: it predicts each option's first token.
-        out = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
+        out = self.model(input_ids=torch.tensor([prompt], device=self.device), use_cache=True, logits_to_keep=1)
         first_logprobs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
         if all(len(o) == 1 for o in options):  # e.g. Yes / No: the prompt's last logits are the answer
             return first_logprobs[[o[0] for o in options]].double().tolist()
@@ -231,7 +241,7 @@ class HFBackend(PromptEncoding, Backend):
             ids, mask = self._pad_right([options[i] for i in chunk])
             cache = copy.deepcopy(prompt_cache)
             cache.batch_repeat_interleave(len(chunk))
-            attention = torch.cat([torch.ones(len(chunk), len(prompt), dtype=mask.dtype), mask], 1)
+            attention = torch.cat([torch.ones(len(chunk), len(prompt), dtype=mask.dtype, device=mask.device), mask], 1)
             logits = self.model(input_ids=ids, attention_mask=attention, past_key_values=cache,
                                 use_cache=True).logits
             for i, s in zip(chunk, self._sum_logprobs(first_logprobs[ids[:, 0]], logits[:, :-1], ids, mask)):
@@ -270,8 +280,8 @@ class HFBackend(PromptEncoding, Backend):
     def _pad_right(self, seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         width = max(map(len, seqs))
         pad = self.tokenizer.pad_token_id
-        ids = torch.tensor([s + [pad] * (width - len(s)) for s in seqs])
-        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
+        ids = torch.tensor([s + [pad] * (width - len(s)) for s in seqs], device=self.device)
+        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs], device=self.device)
         return ids, mask
 
     @staticmethod

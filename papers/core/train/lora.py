@@ -152,6 +152,7 @@ def _train(model, encoded: list, pad: int, spec: ModelSpec, settings: LoraSettin
     if vision:
         _freeze_modes(model)
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.learning_rate)
+    device = next(model.parameters()).device
     rng = np.random.default_rng(settings.seed)
     losses = []
     for epoch in range(settings.epochs):
@@ -159,8 +160,9 @@ def _train(model, encoded: list, pad: int, spec: ModelSpec, settings: LoraSettin
         total, batches = 0.0, 0
         for start in range(0, len(order), settings.batch_size):
             batch = _collate([encoded[i] for i in order[start:start + settings.batch_size]], pad)
+            batch = {name: tensor.to(device) for name, tensor in batch.items()}  # the model's device (a GPU's)
             # bf16 autocast where the model is bf16 (fast on GPUs and AVX512-BF16 CPUs); LoRA weights stay fp32.
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.dtype == "bfloat16"):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.dtype == "bfloat16"):
                 loss = model(**batch).loss
             loss.backward()
             optimiser.step()
