@@ -14,15 +14,15 @@ differs.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from .io import UserError
+from .io import UserError, atomic_dir, atomic_path
 from .llm.base import TRAINING_RECORD
+from .report.manifest import sha256
 
 DEFAULT_CACHE = "results/cache/llm_calls.sqlite"  # config `cache` of both scales
 MANIFEST = "manifest.json"
@@ -32,14 +32,6 @@ FORMAT = 1
 
 class BundleError(UserError, ValueError):
     """A run that cannot be bundled or a bundle that cannot be restored; the message names the file."""
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def trained_models(run_dir: Path) -> list[str]:
@@ -72,19 +64,17 @@ def bundle(run_dir: Path, out: Path, cache: str = DEFAULT_CACHE) -> dict:
         raise BundleError(f"{run_dir / cache}: no call cache; bundle the working folder of a finished run")
     if out.exists():
         raise BundleError(f"{out}: already exists; a bundle is written to a new folder")
-    staged = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(staged, ignore_errors=True)
-    (staged / FILES / cache).parent.mkdir(parents=True)
-    copy_cache(run_dir / cache, staged / FILES / cache)
-    models = trained_models(run_dir)
-    for model in models:
-        shutil.copytree(run_dir / model, staged / FILES / model)
-    files = sorted(p for p in (staged / FILES).rglob("*") if p.is_file())
-    manifest = {"format": FORMAT, "cache": cache, "trained_models": models,
-                "files": {p.relative_to(staged / FILES).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
-                          for p in files}}
-    (staged / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    staged.rename(out)  # a bundle is whole or absent
+    with atomic_dir(out) as staged:  # a bundle is whole or absent
+        (staged / FILES / cache).parent.mkdir(parents=True)
+        copy_cache(run_dir / cache, staged / FILES / cache)
+        models = trained_models(run_dir)
+        for model in models:
+            shutil.copytree(run_dir / model, staged / FILES / model)
+        files = sorted(p for p in (staged / FILES).rglob("*") if p.is_file())
+        manifest = {"format": FORMAT, "cache": cache, "trained_models": models,
+                    "files": {p.relative_to(staged / FILES).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+                              for p in files}}
+        (staged / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
 
 
@@ -118,10 +108,8 @@ def restore(bundle_dir: Path, work_dir: Path) -> dict:
             continue
         todo.append((source, target))
     for source, target in todo:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        shutil.copyfile(source, partial)
-        partial.rename(target)
+        with atomic_path(target) as partial:
+            shutil.copyfile(source, partial)
     return manifest
 
 
