@@ -26,10 +26,14 @@ EXCLUDED = {
 }
 
 
-def link_work(work: Path) -> Path:
+def link_work(work: Path, without: tuple[str, ...] = ()) -> Path:
+    """`work` with this checkout's LINKED parts linked in, but those `without` (an empty folder each)."""
     work.mkdir(parents=True, exist_ok=True)
     for name in LINKED:
-        (work / name).symlink_to(ROOT / name)
+        if name in without:
+            (work / name).mkdir()
+        else:
+            (work / name).symlink_to(ROOT / name)
     return work
 
 

@@ -248,3 +248,16 @@ def test_each_timed_method_runs_in_a_fresh_process_on_the_same_prompts():
 
     with pytest.raises(RuntimeError, match="timing alignx: OSError: no weights"):
         time_methods(broken, requests, 1)
+
+
+def test_a_replay_writes_the_timing_rows_unmeasured():
+    """A replay loads no model, so nothing is timed: the same rows, NaN, and the claims 'not measured'."""
+    from papers.alignx.answers import TIMED, time_methods, untimed
+
+    requests = method_requests(TEST, _gates(), "axis_tag", Sampling())
+    timing = untimed(requests, 1)
+    assert list(timing.columns) == list(time_methods(lambda method: Timed(0), requests, 1).columns)
+    assert timing["method"].tolist() == list(TIMED) and timing["prompts"].tolist() == [1, 1]
+    assert timing[["seconds", "cpu_seconds", "loaded_memory_mb", "peak_memory_mb"]].isna().all().all()
+    table = efficiency_table(timing.assign(backbone="b"))
+    assert table[["latency_vs_moe", "memory_vs_moe"]].isna().all().all()

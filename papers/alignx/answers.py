@@ -22,6 +22,7 @@ Efficiency (--efficiency-prompts N): N test prompts (taken from each axis in tur
 backend itself (no cache) by AlignX and the top-k MoE, each method in a fresh process forked
 before any model is loaded, timed (wall and CPU seconds), with its peak memory: the
 accelerator's allocation on a GPU, the process's peak resident memory on a CPU (time_methods).
+A replay (config `replay`) loads no model, so it writes these rows unmeasured (NaN; `untimed`).
 """
 from __future__ import annotations
 
@@ -161,6 +162,33 @@ def time_methods(load, requests: pd.DataFrame, n_prompts: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def untimed(requests: pd.DataFrame, n_prompts: int) -> pd.DataFrame:
+    """time_methods' rows with no measurement (NaN), for a replay, which loads no model."""
+    prompts = efficiency_prompts(requests, n_prompts)
+    return pd.DataFrame([{"method": method, "prompts": int(((requests["method"] == method)
+                                                             & requests["prompt_id"].isin(prompts)).sum()),
+                          "seconds": float("nan"), "cpu_seconds": float("nan"), "loaded_memory_mb": float("nan"),
+                          "peak_memory_mb": float("nan"), "memory": "not measured: replay loads no model"}
+                         for method in TIMED])
+
+
+def timing_loader(base: dict, adapters: dict, threads: int):
+    """The `load` of time_methods: each method's backend with the adapters it holds. Imports torch,
+    peft and transformers here, once, so the forked processes share them; call it before this
+    process loads a model or runs torch code."""
+    import peft  # noqa: F401 (imported once here, shared by the forked processes)
+    import torch
+
+    import papers.core.llm.hf  # noqa: F401 (transformers, likewise)
+    from papers.core.llm.base import ModelSpec, load_backend
+
+    torch.set_num_threads(max(1, threads))
+
+    def load(method):
+        return load_backend(ModelSpec.from_config({**base, "adapters": {n: adapters[n] for n in TIMED[method]}}))
+    return load
+
+
 def answer_all(model, requests: pd.DataFrame) -> list[str]:
     """The answers in the frame's order, asked in the order that batches well: the top-k mixtures
     grouped by the adapters they name (a mixture's batch runs those adapters together), then the
@@ -182,6 +210,7 @@ def main(argv=None) -> None:
     import json
     from pathlib import Path
 
+    from papers.core.cache import replaying
     from papers.core.cli import open_model, parser, setup_logging
     from papers.core.io import UserError, write_parquet
 
@@ -210,22 +239,13 @@ def main(argv=None) -> None:
     test = table[(table["split"] == "test") & table["answered"]]
     requests = method_requests(test, pd.read_parquet(a.gates), a.template, Sampling(max_new_tokens=a.max_new_tokens),
                                a.top_k)
-    # Timing first, in forked processes, before this one loads a model or runs torch code.
-    import peft  # noqa: F401 (imported once here, shared by the forked processes)
-    import torch
-
-    import papers.core.llm.hf  # noqa: F401 (transformers, likewise)
-    from papers.core.llm.base import ModelSpec, load_backend
-
-    torch.set_num_threads(max(1, a.threads))
     # Rows of different experts share a generation batch (hf backend option): hard routing serves
     # each prompt with its own expert, as a deployed router would, in one batch.
     base = {**json.loads(a.base), "options": {**json.loads(a.base).get("options", {}), "mixed_adapter_batches": True}}
-
-    def load(method):
-        return load_backend(ModelSpec.from_config({**base, "adapters": {n: adapters[n] for n in TIMED[method]}}))
-
-    timing = time_methods(load, requests, a.efficiency_prompts)
+    if replaying():  # timing loads the models: replay reproduces results, not timings (README: Replay)
+        timing = untimed(requests, a.efficiency_prompts)
+    else:
+        timing = time_methods(timing_loader(base, adapters, a.threads), requests, a.efficiency_prompts)
     write_parquet(a.out_efficiency, timing.assign(backbone=a.backbone)[["backbone", *timing.columns]])
     model = open_model(json.dumps({**base, "adapters": adapters}), a.cache, a.threads,
                        desc=f"{a.backbone} answers")

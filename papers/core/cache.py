@@ -13,6 +13,10 @@ so when two processes raced on a key, both use the answer that was stored (and t
 Witness of real model calls (for tests): when the environment variable PLURALIGN_CALL_LOG names a
 file, the key of every call answered by a backend is appended to it, one line per call, once the
 answer is committed. Unset (the default) nothing is written and nothing else changes.
+
+Replay (PLURALIGN_REPLAY=1, which config `replay: true` exports to every job): every call must be
+answered by the cache. No backend is loaded; the first request the cache lacks stops the step with a
+ReplayMiss naming the model's registry entry and the request (papers/core/replay.py ships a cache).
 """
 from __future__ import annotations
 
@@ -42,6 +46,13 @@ CREATE TABLE IF NOT EXISTS calls (
 
 
 CALL_LOG = "PLURALIGN_CALL_LOG"
+REPLAY = "PLURALIGN_REPLAY"
+SHOWN_CHARS = 400  # of a missed request's canonical JSON in a ReplayMiss (a chat can be pages long)
+
+
+def replaying() -> bool:
+    """Whether this process runs in replay mode: answers from the cache only, no model loaded."""
+    return os.environ.get(REPLAY, "") == "1"
 
 
 def log_answered(path: str, keys: Sequence[str]) -> None:
@@ -65,6 +76,23 @@ def call_key(model: dict, request: dict) -> tuple[str, str]:
 
 class CacheError(UserError, RuntimeError):
     """A call cache that cannot be opened, read or trusted; the message names the file (and key)."""
+
+
+class ReplayMiss(UserError, RuntimeError):
+    """Replay mode met a call its cache cannot answer, or a step that would load a model."""
+
+    @classmethod
+    def of_request(cls, spec: ModelSpec, cache: Path, request: Request, missing: int) -> "ReplayMiss":
+        shown = canonical(request.key())
+        if len(shown) > SHOWN_CHARS:
+            shown = shown[:SHOWN_CHARS] + f"... ({len(shown)} characters)"
+        return cls(f"replay: {cache} has no answer for {missing} call(s) of {model_named(spec)}; the first: "
+                   f"{shown}. Replay loads no model: use the call cache of the bundle this run replays, or run "
+                   "without replay to compute the missing answers")
+
+
+def model_named(spec: ModelSpec) -> str:
+    return f"model {spec.model!r} (revision {spec.revision!r}, backend {spec.backend})"
 
 
 class CallCache:
@@ -149,14 +177,18 @@ class CachedModel:
     """A model behind the cache, with the backend's interface.
 
     The backend is loaded only when the cache misses, so a fully cached rerun never loads weights.
-    `calls` counts the requests actually sent to the backend. Every answer, from the cache or the
-    backend, is checked against its request (a score answer has one number per option...): a bad
-    cached row is a CacheError naming the file and the key, never an answer silently used.
+    In replay mode (`replay`, by default from PLURALIGN_REPLAY) a miss is a ReplayMiss instead, and
+    the backend is never loaded. `calls` counts the requests actually sent to the backend. Every
+    answer, from the cache or the backend, is checked against its request (a score answer has one
+    number per option...): a bad cached row is a CacheError naming the file and the key, never an
+    answer silently used.
     """
 
     def __init__(self, spec: ModelSpec, cache: CallCache,
-                 loader: Callable[[ModelSpec], Backend] = load_backend, desc: str = ""):
+                 loader: Callable[[ModelSpec], Backend] = load_backend, desc: str = "",
+                 replay: bool | None = None):
         self.spec, self.cache, self._loader = spec, cache, loader
+        self.replay = replaying() if replay is None else replay
         self._backend: Backend | None = None
         self.calls = 0
         self.desc = desc or Path(spec.model).name
@@ -165,6 +197,9 @@ class CachedModel:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
+            if self.replay:
+                raise ReplayMiss(f"replay: {model_named(self.spec)} would be loaded; replay answers from "
+                                 f"{self.cache.path} only")
             self._backend = self._loader(self.spec)
         return self._backend
 
@@ -205,6 +240,8 @@ class CachedModel:
             if key not in found:
                 todo.setdefault(key, (text, request))
         pending = list(todo.items())
+        if pending and self.replay:  # the first miss in call order
+            raise ReplayMiss.of_request(self.spec, self.cache.path, pending[0][1][1], len(pending))
         if order is not None:
             pending.sort(key=lambda item: order(item[1][1]))  # stable: equal keys keep call order
         size = max(1, self.spec.batch_size)

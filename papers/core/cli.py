@@ -9,9 +9,11 @@ import os
 import sys
 from typing import Callable
 
-from .cache import CachedModel, CallCache
+from pathlib import Path
+
+from .cache import CachedModel, CallCache, ReplayMiss, replaying
 from .io import UserError, all_or_none
-from .llm.base import ModelSpec
+from .llm.base import TRAINING_RECORD, ModelSpec
 from .llm.openai_backend import MissingAPIKey
 
 # Exit status of a step stopped by bad input or config (argparse uses 2 for a bad command line too).
@@ -20,16 +22,35 @@ USER_ERROR_STATUS = 2
 USER_ERRORS = (UserError, MissingAPIKey)
 
 
-def run(main: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
+def run(main: Callable[[list[str] | None], object], argv: list[str] | None = None,
+        trains: bool = False) -> None:
     """Run a step's main(argv) as its command line: all its outputs are written or none is
     (io.all_or_none), and a project error (bad input, bad config, a missing API key) prints its
-    message alone on stderr and exits with status 2 instead of a traceback."""
+    message alone on stderr and exits with status 2 instead of a traceback. A training step
+    (`trains`: its --out directories are trained models) does not train in replay mode."""
     try:
+        if trains and replaying():
+            return keep_trained(sys.argv[1:] if argv is None else argv)
         with all_or_none():
             main(argv)
     except USER_ERRORS as err:
         print(err, file=sys.stderr)
         sys.exit(USER_ERROR_STATUS)
+
+
+def keep_trained(argv: list[str]) -> None:
+    """Replay mode's training step: its models (--out directories, each with its training record)
+    come from the replay bundle, restored before the run; it never trains nor loads a model. Parsed
+    on their own: in replay the rule passes no inputs (common.smk get_training_input)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--out", nargs="+", default=[])
+    outs = p.parse_known_args(argv)[0].out
+    missing = [d for d in outs if not (Path(d) / TRAINING_RECORD).is_file()]
+    if missing or not outs:
+        raise ReplayMiss(f"replay: the trained model(s) {', '.join(missing) or '(no --out given)'} are missing "
+                         f"(no {TRAINING_RECORD}); replay does not train: it needs the trained models of the "
+                         "bundle it replays, restored first (python -m papers.core.replay restore BUNDLE .)")
+    logging.getLogger("pluralign").warning("replay: %s present, not retrained", ", ".join(outs))
 
 
 def parser(doc: str) -> argparse.ArgumentParser:
@@ -62,6 +83,9 @@ def open_model(spec_json: str, cache_path: str, threads: int, desc: str = "") ->
 
     torch.set_num_threads(max(1, threads))
     spec = ModelSpec.from_config(json.loads(spec_json))
+    if replaying() and not Path(cache_path).is_file():
+        raise ReplayMiss(f"replay: no call cache at {cache_path}; replay answers every model call from the "
+                         "bundle's cache, restored first (python -m papers.core.replay restore BUNDLE .)")
     return CachedModel(spec, CallCache(cache_path), desc=desc)
 
 

@@ -79,8 +79,8 @@ rule alignx_generate_targets:
 rule alignx_train_adapters:
     """Every LoRA adapter of one backbone: the experts, the experts without injection, the mixed SFT."""
     input:
-        training=rules.alignx_generate_targets.output.training,
-        model=get_model_input("{backbone}"),
+        training=get_training_input(rules.alignx_generate_targets.output.training),
+        model=get_training_input(get_model_input("{backbone}")),
     output:
         adapters=[directory(f"{AX_OUT}/adapters/{{backbone}}/{name}") for name in ADAPTERS],
     log:

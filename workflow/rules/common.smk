@@ -11,6 +11,7 @@ from collections import namedtuple
 from snakemake.utils import min_version
 
 from papers import DRAFTS, PAPERS
+from papers.core.cache import REPLAY as CACHE_REPLAY
 from papers.core.claims import load_claims
 from papers.core.config import validate_config
 
@@ -59,6 +60,14 @@ DOWNLOADS = load_downloads()
 DOWNLOAD_PATTERN = "|".join(re.escape(path) for path in DOWNLOADS) or "(?!)"
 
 SCALE = config["scale"]
+# Replay (config `replay`, README: Replay): every model call answered from the call cache, no model
+# loaded or trained. Exported to every job: local jobs inherit this process's environment, and a
+# cluster job re-reads this file with the same --config, so sets it again for its own shell.
+REPLAY = config.get("replay", False)
+if REPLAY:
+    os.environ[CACHE_REPLAY] = "1"
+else:
+    os.environ.pop(CACHE_REPLAY, None)
 # `threads:` of the steps that run a model: a chain step is one the DAG waits on alone (classify,
 # expand, respond); a fan-out step is one of many independent jobs (per model, run or rater).
 CHAIN_THREADS, FANOUT_THREADS = config["threads"]["chain"], config["threads"]["fanout"]
@@ -88,8 +97,16 @@ def is_trained_in_dag(entry):
 
 
 def get_embedded_models():
-    """Every embedded model the registry names: `make` materialises them all."""
-    return sorted({e["model"] for e in config["models"].values() if is_embedded(e)})
+    """Every embedded model the registry names: `make` materialises them all (none in replay, which
+    loads no model)."""
+    return [] if REPLAY else sorted({e["model"] for e in config["models"].values() if is_embedded(e)})
+
+
+def get_training_input(files):
+    """A training rule's input: none in replay, where the rule does not train (papers.core.cli
+    keep_trained) and its models come restored from the replay bundle. Not ancient(): Snakemake 9
+    still reruns a job whose ancient input is yet to be made, as every input is in a fresh folder."""
+    return [] if REPLAY else files
 
 
 # -- Models: one resolver ---------------------------------------------------------------------------
@@ -114,9 +131,9 @@ def get_model_entries(refs, wildcards):
 
 def get_model_input(*refs):
     """The model directories a step waits for (embedded models and models trained in the DAG; hub and
-    API models have none)."""
+    API models have none). In replay only the trained ones: their weights are in the cache keys."""
     return lambda wildcards: [e["model"] for e in get_model_entries(refs, wildcards)
-                              if is_embedded(e) or is_trained_in_dag(e)]
+                              if (is_embedded(e) and not REPLAY) or is_trained_in_dag(e)]
 
 
 def get_model_entry(ref, adapter=None):

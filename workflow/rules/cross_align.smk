@@ -88,11 +88,11 @@ rule cross_align_describe_pictures:
 rule cross_align_train_adapters:
     """Stage II: one LoRA adapter per benchmark on one LVLM, on the benchmark's training memes."""
     input:
-        memes=CA_MEMES,
-        images=CA_IMAGES,
-        knowledge=expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets()),
-        described=get_ca_described,
-        model=get_model_input("{lvlm}"),
+        memes=get_training_input(CA_MEMES),
+        images=get_training_input(CA_IMAGES),
+        knowledge=get_training_input(expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets())),
+        described=get_training_input(get_ca_described),
+        model=get_training_input(get_model_input("{lvlm}")),
     output:
         adapters=[directory(f"{CA_OUT}/adapters/{{lvlm}}/{name}") for name in CA["benchmarks"]],
     log:

@@ -46,8 +46,8 @@ rule misalign_bench_build_items:
 rule misalign_bench_train_detector:
     """A LoRA detector for one dimension, on that dimension's training items of one run."""
     input:
-        dataset=rules.misalign_bench_build_items.output.dataset,
-        model=get_model_input(MB["single_dimension"]["base"]),
+        dataset=get_training_input(rules.misalign_bench_build_items.output.dataset),
+        model=get_training_input(get_model_input(MB["single_dimension"]["base"])),
     output:
         adapter=directory(f"{MB_OUT}/adapters/{{dimension}}/run{{run}}"),
     log:

@@ -70,6 +70,8 @@ def paper_rules(paper, category, sections, inputs, manifest, outputs, claims=Tru
             f"{paper}_report"
         input:
             registered,
+            # What the manifest hashes, which it must wait for: in a replay no training rule reads some of it.
+            [path for group in manifest for path in group],
         output:
             manifest=f"{out}/manifest.json",
         log:

@@ -137,10 +137,10 @@ rule persodpo_build_pairs:
 rule persodpo_train_policies:
     """DPO of the policy model on each policy's pairs (WeightedDPOTrainer), one adapter each."""
     input:
-        turns=rules.persodpo_prepare_turns.output.turns,
-        candidates=rules.persodpo_build_pairs.output.candidates,
-        pairs=rules.persodpo_build_pairs.output.pairs,
-        model=get_model_input(PD["policy"]),
+        turns=get_training_input(rules.persodpo_prepare_turns.output.turns),
+        candidates=get_training_input(rules.persodpo_build_pairs.output.candidates),
+        pairs=get_training_input(rules.persodpo_build_pairs.output.pairs),
+        model=get_training_input(get_model_input(PD["policy"])),
     output:
         adapters=directory(expand(f"{PD_OUT}/adapters/{{policy}}", policy=PD["policies"])),
     log:

@@ -36,8 +36,8 @@ rule vision_prepare_memes:
 rule vision_train_clip:
     """Train the mini CLIP on the rendered memes' pictures and captions (every dataset's train split)."""
     input:
-        memes=expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"]),
-        images=expand(rules.vision_prepare_memes.output.images, dataset=VISION["memes"]),
+        memes=get_training_input(expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"])),
+        images=get_training_input(expand(rules.vision_prepare_memes.output.images, dataset=VISION["memes"])),
     output:
         model=directory(get_clip_dir()),
     log:
@@ -86,10 +86,10 @@ rule vision_train_lvlm:
     """Train the mini LVLM's projector (mini CLIP image tower -> frozen SmolLM2) on the rendered memes'
     captions and yes/no questions about their pictograms; its held-out quality goes in training.json."""
     input:
-        memes=expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"]),
-        images=expand(rules.vision_prepare_memes.output.images, dataset=VISION["memes"]),
-        clip=rules.vision_train_clip.output.model,
-        language_model=get_lvlm_language_model() if is_lvlm_trained() else [],
+        memes=get_training_input(expand(rules.vision_prepare_memes.output.memes, dataset=VISION["memes"])),
+        images=get_training_input(expand(rules.vision_prepare_memes.output.images, dataset=VISION["memes"])),
+        clip=get_training_input(rules.vision_train_clip.output.model),
+        language_model=get_training_input(get_lvlm_language_model() if is_lvlm_trained() else []),
     output:
         model=directory(get_lvlm_dir()),
     log:

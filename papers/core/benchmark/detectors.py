@@ -58,4 +58,4 @@ def main(argv=None) -> None:
 if __name__ == "__main__":
     from papers.core.cli import run
 
-    run(main)
+    run(main, trains=True)  # replay: the model comes from the bundle
