@@ -127,4 +127,6 @@ def main(configfiles: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from papers.core.cli import run
+
+    run(main, sys.argv[1:])
