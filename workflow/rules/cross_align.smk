@@ -42,6 +42,9 @@ rule cross_align_link_knowledge:
         " --per-source {params.per_source} --out {output.facts} > {log} 2>&1"
 
 
+CA_KNOWLEDGE = expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets())  # Stage I, every dataset
+
+
 rule cross_align_describe_pictures:
     """Stage I from the picture's side: one LVLM's description of each meme it is shown, linked like the text."""
     input:
@@ -90,7 +93,7 @@ rule cross_align_train_adapters:
     input:
         memes=get_training_input(CA_MEMES),
         images=get_training_input(CA_IMAGES),
-        knowledge=get_training_input(expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets())),
+        knowledge=get_training_input(CA_KNOWLEDGE),
         described=get_training_input(get_ca_described),
         model=get_training_input(get_model_input("{lvlm}")),
     output:
@@ -129,7 +132,7 @@ rule cross_align_answer_memes:
     input:
         memes=CA_MEMES,
         images=CA_IMAGES,
-        knowledge=rules.cross_align_train_adapters.input.knowledge,
+        knowledge=CA_KNOWLEDGE,
         described=get_ca_described,
         adapters=get_ca_adapters,
         model=get_model_input("{lvlm}"),
@@ -207,7 +210,7 @@ paper_rules(
     category="7 CROSS-ALIGN+",
     sections=["vision", "cross_align"],
     inputs=[*(path for paths in get_ca_knowledge_files().values() for path in paths), "papers/cross_align/claims.yaml"],
-    manifest=[expand(rules.cross_align_link_knowledge.output.facts, dataset=get_ca_datasets()),
+    manifest=[CA_KNOWLEDGE,
               [path for lvlm in CA_LVLMS for path in ca_described_files(lvlm)],
               expand(rules.cross_align_answer_memes.output, lvlm=CA_LVLMS), rules.cross_align_results.output],
     outputs=[
