@@ -1,6 +1,6 @@
 """What an evaluator's machine changes: the tiny test DAG run three ways, and what differs.
 
-    .venv/bin/python scripts/compare_cores.py [--work DIR] [--runs one-core one-thread] [--reference DIR]
+    .venv/bin/python scripts/compare_cores.py [--work DIR] [--runs one-core one-thread] [--reference RUN_DIR]
 
 Runs, each from clean in its own scratch folder (tests/dag.py links this checkout's code and models):
   two-cores    `--cores 2`, the reference (the run every end-to-end test makes);
@@ -28,14 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.dag import CACHE, CONFIGS, differences, link_work, result_digests, run  # noqa: E402
 
-RUNS = {
-    "two-cores": ["--cores", "2"],
-    "one-core": ["--cores", "1"],
-    # Snakemake's --config reads a nested value's numbers as strings, so the overlay is a file; the
-    # last --configfile replaces the tiny run's list, hence the list again before it.
-    "one-thread": ["--cores", "2", "--configfile", *CONFIGS, "one_thread.yaml"],
+ONE_THREAD = "threads: {chain: 1, fanout: 1}\n"  # an overlay config: --config reads nested numbers as strings
+RUNS = {  # name -> (Snakemake arguments, overlay config or None)
+    "two-cores": (["--cores", "2"], None),
+    "one-core": (["--cores", "1"], None),
+    # the last --configfile replaces the tiny run's list, hence the list again before the overlay
+    "one-thread": (["--cores", "2", "--configfile", *CONFIGS, "overlay.yaml"], ONE_THREAD),
 }
-OVERLAYS = {"one-thread": ("one_thread.yaml", "threads: {chain: 1, fanout: 1}\n")}
 
 
 def cache_answers(work: Path) -> dict[str, tuple[dict, object]]:
@@ -77,27 +76,26 @@ def describe_calls(reference: dict, other: dict) -> list[str]:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     p.add_argument("--work", help="scratch folder (default: a new temporary one)")
-    p.add_argument("--runs", nargs="+", choices=list(RUNS), default=list(RUNS),
-                   help="which runs (default: all three; two-cores, the reference, is always there)")
+    p.add_argument("--runs", nargs="+", choices=list(RUNS)[1:], default=list(RUNS)[1:],
+                   help="which runs to compare with two-cores, the reference (default: both)")
     p.add_argument("--reference", type=Path,
                    help="an existing cold two-cores run of the tiny DAG to compare against instead of running "
                         "one (e.g. the folder tests/conftest.py's dag_run fixture left)")
     a = p.parse_args(argv)
     base = Path(a.work or tempfile.mkdtemp(prefix="compare-cores-"))
-    runs = {name: args for name, args in RUNS.items() if name == "two-cores" or name in a.runs}
     digests, calls = {}, {}
-    if a.reference:
-        digests["two-cores"], calls["two-cores"] = result_digests(a.reference), cache_answers(a.reference)
-        del runs["two-cores"]
-    for name, args in runs.items():
+    for name in ([] if a.reference else ["two-cores"]) + a.runs:
+        args, overlay = RUNS[name]
         work = link_work(base / name)
-        if name in OVERLAYS:
-            (work / OVERLAYS[name][0]).write_text(OVERLAYS[name][1])
+        if overlay:
+            (work / "overlay.yaml").write_text(overlay)
         start = time.perf_counter()
         run(work, *args)
         print(f"{name}: {time.perf_counter() - start:.0f} s ({' '.join(args)})", flush=True)
         digests[name], calls[name] = result_digests(work), cache_answers(work)
-    for name in [n for n in digests if n != "two-cores"]:
+    if a.reference:
+        digests["two-cores"], calls["two-cores"] = result_digests(a.reference), cache_answers(a.reference)
+    for name in a.runs:
         diff = differences(digests["two-cores"], digests[name])
         print(f"\n{name} against two-cores: {len(diff)} of {len(digests['two-cores'])} result files differ")
         print("\n".join(f"  {line}" for line in diff))
